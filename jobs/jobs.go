@@ -1,0 +1,135 @@
+// Package jobs is the queue contract between the API, the scheduler and the
+// workers: task type names, queue names, payloads and constructors.
+//
+// Every task that belongs to a job carries a task ID derived from that job
+// (asynq.TaskID), so a retry or a second enqueue never duplicates work.
+package jobs
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/hibiken/asynq"
+)
+
+// Task type names.
+const (
+	TypeDocumentExtract    = "document:extract"
+	TypeQuizGenerate       = "quiz:generate"
+	TypeQuestionRegenerate = "quiz:regenerate_question"
+	TypeQuizExport         = "quiz:export"
+	TypeEmailSend          = "email:send"
+	TypeMaintenanceCleanup = "maintenance:cleanup"
+	TypeMaintenanceBackup  = "maintenance:backup"
+)
+
+// Queue names.
+const (
+	QueueExtract     = "extract"
+	QueueGenerate    = "generate"
+	QueueExport      = "export"
+	QueueEmail       = "email"
+	QueueMaintenance = "maintenance"
+)
+
+// Queues are the queues a worker serves with their priority weights:
+// interactive stages first, maintenance last.
+var Queues = map[string]int{
+	QueueExtract:     4,
+	QueueGenerate:    3,
+	QueueExport:      3,
+	QueueEmail:       2,
+	QueueMaintenance: 1,
+}
+
+// DocumentPayload is the payload of document:extract and quiz:generate: the
+// job that tracks the work and the document it works on.
+type DocumentPayload struct {
+	JobID      string `json:"job_id"`
+	DocumentID string `json:"document_id"`
+	OwnerID    string `json:"owner_id"`
+	RequestID  string `json:"request_id,omitempty"`
+}
+
+// RegeneratePayload asks for one question of a quiz to be replaced.
+type RegeneratePayload struct {
+	JobID      string `json:"job_id"`
+	QuizID     string `json:"quiz_id"`
+	QuestionID string `json:"question_id"`
+	OwnerID    string `json:"owner_id"`
+	RequestID  string `json:"request_id,omitempty"`
+}
+
+// ExportPayload asks for a quiz to be rendered into a format.
+type ExportPayload struct {
+	JobID     string `json:"job_id"`
+	ExportID  string `json:"export_id"`
+	OwnerID   string `json:"owner_id"`
+	RequestID string `json:"request_id,omitempty"`
+}
+
+// MaintenancePayload carries the time slot a scheduled task belongs to.
+type MaintenancePayload struct {
+	Slot time.Time `json:"slot"`
+}
+
+// Default time bounds of each task type. A handler that exceeds its timeout
+// has its context cancelled and the task is retried.
+const (
+	ExtractTimeout  = 3 * time.Minute
+	GenerateTimeout = 15 * time.Minute
+	ExportTimeout   = 5 * time.Minute
+	MaxRetry        = 5
+)
+
+// NewExtractTask returns the document:extract task of job p.JobID.
+func NewExtractTask(p DocumentPayload) (*asynq.Task, error) {
+	return newTask(TypeDocumentExtract, p, "extract:"+p.JobID, QueueExtract, ExtractTimeout)
+}
+
+// NewGenerateTask returns the quiz:generate task of job p.JobID.
+func NewGenerateTask(p DocumentPayload) (*asynq.Task, error) {
+	return newTask(TypeQuizGenerate, p, "generate:"+p.JobID, QueueGenerate, GenerateTimeout)
+}
+
+// NewRegenerateTask returns the question regeneration task of job p.JobID.
+func NewRegenerateTask(p RegeneratePayload) (*asynq.Task, error) {
+	return newTask(TypeQuestionRegenerate, p, "regenerate:"+p.JobID, QueueGenerate, GenerateTimeout)
+}
+
+// NewExportTask returns the quiz:export task of job p.JobID.
+func NewExportTask(p ExportPayload) (*asynq.Task, error) {
+	return newTask(TypeQuizExport, p, "export:"+p.JobID, QueueExport, ExportTimeout)
+}
+
+// NewCleanupTask returns the cleanup task of one time slot. Its ID is
+// derived from the slot, so two schedulers enqueue it once.
+func NewCleanupTask(slot time.Time) (*asynq.Task, error) {
+	id := "cleanup:" + slot.UTC().Format(time.RFC3339)
+	return newTask(TypeMaintenanceCleanup, MaintenancePayload{Slot: slot.UTC()}, id, QueueMaintenance, 30*time.Minute,
+		asynq.Retention(24*time.Hour))
+}
+
+func newTask(typ string, payload any, id, queue string, timeout time.Duration, extra ...asynq.Option) (*asynq.Task, error) {
+	b, err := json.Marshal(payload)
+	if err != nil {
+		return nil, fmt.Errorf("encode %s payload: %w", typ, err)
+	}
+	opts := append([]asynq.Option{
+		asynq.TaskID(id),
+		asynq.Queue(queue),
+		asynq.MaxRetry(MaxRetry),
+		asynq.Timeout(timeout),
+	}, extra...)
+	return asynq.NewTask(typ, b, opts...), nil
+}
+
+// Decode decodes a task payload into v. A payload that cannot be decoded
+// wraps asynq.SkipRetry: retrying it can never help.
+func Decode(t *asynq.Task, v any) error {
+	if err := json.Unmarshal(t.Payload(), v); err != nil {
+		return fmt.Errorf("decode %s payload: %v: %w", t.Type(), err, asynq.SkipRetry)
+	}
+	return nil
+}
