@@ -1,0 +1,80 @@
+package config
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func env(m map[string]string) func(string) string {
+	return func(k string) string { return m[k] }
+}
+
+func TestDefaults(t *testing.T) {
+	c, err := FromEnv(env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Port != 8080 || c.AccessTTL != 15*time.Minute || c.RefreshTTL != 7*24*time.Hour || c.MaxFileSize != 10<<20 {
+		t.Errorf("defaults = port %d access %v refresh %v max %d", c.Port, c.AccessTTL, c.RefreshTTL, c.MaxFileSize)
+	}
+	if c.Production() {
+		t.Error("default env is production")
+	}
+}
+
+func TestProductionSecrets(t *testing.T) {
+	strong := strings.Repeat("a", 32)
+	tests := []struct {
+		name    string
+		env     map[string]string
+		wantErr []string // substrings; empty = no error
+	}{
+		{"missing", map[string]string{"APP_ENV": "production"}, []string{"JWT_ACCESS_SECRET is required", "JWT_REFRESH_SECRET is required"}},
+		{"short", map[string]string{"APP_ENV": "production", "JWT_ACCESS_SECRET": "short", "JWT_REFRESH_SECRET": strong}, []string{"JWT_ACCESS_SECRET must be at least 32 bytes"}},
+		{"same", map[string]string{"APP_ENV": "production", "JWT_ACCESS_SECRET": strong, "JWT_REFRESH_SECRET": strong}, []string{"JWT_REFRESH_SECRET must differ"}},
+		{"ok", map[string]string{"APP_ENV": "production", "JWT_ACCESS_SECRET": strong, "JWT_REFRESH_SECRET": strings.Repeat("b", 40)}, nil},
+		{"dev needs none", map[string]string{}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := FromEnv(env(tt.env))
+			if len(tt.wantErr) == 0 {
+				if err != nil {
+					t.Fatalf("unexpected error: %v", err)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatal("want error, got nil")
+			}
+			for _, w := range tt.wantErr {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not contain %q", err, w)
+				}
+			}
+		})
+	}
+}
+
+func TestParsing(t *testing.T) {
+	c, err := FromEnv(env(map[string]string{
+		"MAX_FILE_SIZE": "5MiB", "JWT_REFRESH_EXPIRES": "30d", "JWT_ACCESS_EXPIRES": "5m",
+		"ADMIN_EMAILS": " Ops@Example.com , b@x.io", "GENERATION_ANSWER_CHECK": "false",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.MaxFileSize != 5<<20 || c.RefreshTTL != 30*24*time.Hour || c.AccessTTL != 5*time.Minute || c.AnswerCheck {
+		t.Errorf("parsed %+v", c)
+	}
+	if len(c.AdminEmails) != 2 || c.AdminEmails[0] != "ops@example.com" {
+		t.Errorf("admin emails = %q", c.AdminEmails)
+	}
+	_, err = FromEnv(env(map[string]string{"PORT": "eighty", "MAX_FILE_SIZE": "big", "REDIS_URL": "nope"}))
+	for _, w := range []string{"PORT", "MAX_FILE_SIZE", "REDIS_URL"} {
+		if err == nil || !strings.Contains(err.Error(), w) {
+			t.Errorf("error %v does not name %s", err, w)
+		}
+	}
+}

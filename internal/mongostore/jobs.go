@@ -1,0 +1,104 @@
+package mongostore
+
+import (
+	"context"
+	"fmt"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/quizflow/quizflow/internal/quizflow"
+)
+
+// CreateJob inserts j as queued.
+func (s *Store) CreateJob(ctx context.Context, j *quizflow.Job) error {
+	j.CreatedAt, j.UpdatedAt = s.now(), s.now()
+	if j.Status == "" {
+		j.Status, j.Stage = quizflow.StatusQueued, quizflow.StageQueued
+	}
+	if _, err := s.db.Collection(colJobs).InsertOne(ctx, j); err != nil {
+		return fmt.Errorf("insert job: %w", err)
+	}
+	return nil
+}
+
+// Job returns job id if owner owns it (owner "" skips the check), or ENOTFOUND.
+func (s *Store) Job(ctx context.Context, id, owner string) (*quizflow.Job, error) {
+	var j quizflow.Job
+	if err := s.findOwned(ctx, colJobs, id, owner, "job", &j); err != nil {
+		return nil, err
+	}
+	return &j, nil
+}
+
+// Jobs lists owner's jobs, newest first.
+func (s *Store) Jobs(ctx context.Context, owner string, limit int64) ([]quizflow.Job, error) {
+	return listOwned[quizflow.Job](ctx, s, colJobs, owner, limit, nil)
+}
+
+// notFinished matches jobs that have not reached a final status, so a
+// handler running twice (at-least-once delivery) never reopens a finished job.
+var notFinished = bson.M{"$nin": bson.A{quizflow.StatusSucceeded, quizflow.StatusFailed}}
+
+// JobProgress marks job id running at stage with progress percent. It
+// returns false if the job has already finished.
+func (s *Store) JobProgress(ctx context.Context, id, stage string, progress int, message string) (bool, error) {
+	res, err := s.db.Collection(colJobs).UpdateOne(ctx,
+		bson.M{"_id": id, "status": notFinished},
+		bson.M{"$set": bson.M{
+			"status": quizflow.StatusRunning, "stage": stage, "progress": progress,
+			"message": message, "updated_at": s.now(),
+		}})
+	if err != nil {
+		return false, fmt.Errorf("update job progress: %w", err)
+	}
+	return res.MatchedCount == 1, nil
+}
+
+// JobAttempt counts one more attempt at job id.
+func (s *Store) JobAttempt(ctx context.Context, id string) error {
+	_, err := s.db.Collection(colJobs).UpdateOne(ctx,
+		bson.M{"_id": id, "status": notFinished},
+		bson.M{"$inc": bson.M{"attempts": 1}, "$set": bson.M{"updated_at": s.now()}})
+	if err != nil {
+		return fmt.Errorf("count job attempt: %w", err)
+	}
+	return nil
+}
+
+// SucceedJob marks job id succeeded with its result.
+func (s *Store) SucceedJob(ctx context.Context, id string, result quizflow.JobResult, usage *quizflow.Usage, warnings []string) error {
+	set := bson.M{
+		"status": quizflow.StatusSucceeded, "stage": quizflow.StageDone, "progress": 100,
+		"message": "", "result": result, "updated_at": s.now(),
+	}
+	if usage != nil {
+		set["usage"] = usage
+	}
+	if len(warnings) > 0 {
+		set["warnings"] = warnings
+	}
+	_, err := s.db.Collection(colJobs).UpdateOne(ctx, bson.M{"_id": id, "status": notFinished}, bson.M{"$set": set})
+	if err != nil {
+		return fmt.Errorf("finish job: %w", err)
+	}
+	return nil
+}
+
+// FailJob marks job id failed with a user-readable error.
+func (s *Store) FailJob(ctx context.Context, id string, jerr quizflow.JobError) error {
+	_, err := s.db.Collection(colJobs).UpdateOne(ctx,
+		bson.M{"_id": id, "status": notFinished},
+		bson.M{"$set": bson.M{"status": quizflow.StatusFailed, "error": jerr, "message": "", "updated_at": s.now()}})
+	if err != nil {
+		return fmt.Errorf("fail job: %w", err)
+	}
+	return nil
+}
+
+// DeleteJobsOfDocument removes the jobs of document id.
+func (s *Store) DeleteJobsOfDocument(ctx context.Context, owner, docID string) error {
+	if _, err := s.db.Collection(colJobs).DeleteMany(ctx, bson.M{"owner_id": owner, "document_id": docID}); err != nil {
+		return fmt.Errorf("delete jobs: %w", err)
+	}
+	return nil
+}

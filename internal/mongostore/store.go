@@ -1,0 +1,150 @@
+// Package mongostore keeps QuizFlow's records in MongoDB (or any server
+// speaking its wire protocol, such as the embedded FerretDB) through the
+// official v2 driver.
+//
+// Only single-document atomic updates are used: no transactions, TTL
+// indexes or change streams, so MongoDB, Atlas, DocumentDB and FerretDB all
+// behave the same. Hot paths look records up by _id, the one filter
+// FerretDB's SQLite backend pushes down.
+package mongostore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+	"go.mongodb.org/mongo-driver/v2/mongo/readpref"
+
+	"github.com/quizflow/quizflow/internal/quizflow"
+)
+
+// Collection names.
+const (
+	colUsers         = "users"
+	colRefreshTokens = "refresh_tokens"
+	colTokenFamilies = "token_families"
+	colDocuments     = "documents"
+	colJobs          = "jobs"
+	colQuizzes       = "quizzes"
+	colExports       = "exports"
+)
+
+// Store is the MongoDB-backed record store.
+type Store struct {
+	client *mongo.Client
+	db     *mongo.Database
+	// now is the clock, replaceable in tests.
+	now func() time.Time
+}
+
+// Open connects to uri, selects database db and ensures indexes.
+func Open(ctx context.Context, uri, db string) (*Store, error) {
+	client, err := mongo.Connect(options.Client().ApplyURI(uri).
+		SetServerSelectionTimeout(10 * time.Second).
+		SetConnectTimeout(10 * time.Second))
+	if err != nil {
+		return nil, fmt.Errorf("connect to mongodb: %w", err)
+	}
+	s := &Store{client: client, db: client.Database(db), now: func() time.Time { return time.Now().UTC().Truncate(time.Millisecond) }}
+	if err := s.Ping(ctx); err != nil {
+		_ = client.Disconnect(context.Background())
+		return nil, err
+	}
+	if err := s.ensureIndexes(ctx); err != nil {
+		_ = client.Disconnect(context.Background())
+		return nil, err
+	}
+	return s, nil
+}
+
+// Close disconnects from the server.
+func (s *Store) Close(ctx context.Context) error { return s.client.Disconnect(ctx) }
+
+// Ping checks that the server answers.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.client.Ping(ctx, readpref.Primary()); err != nil {
+		return fmt.Errorf("ping mongodb: %w", err)
+	}
+	return nil
+}
+
+// Database returns the underlying database, for backups and tests.
+func (s *Store) Database() *mongo.Database { return s.db }
+
+func (s *Store) ensureIndexes(ctx context.Context) error {
+	idx := []struct {
+		col    string
+		keys   bson.D
+		unique bool
+	}{
+		{colUsers, bson.D{{Key: "email_key", Value: 1}}, true},
+		{colDocuments, bson.D{{Key: "owner_id", Value: 1}, {Key: "created_at", Value: -1}}, false},
+		{colJobs, bson.D{{Key: "owner_id", Value: 1}, {Key: "created_at", Value: -1}}, false},
+		{colQuizzes, bson.D{{Key: "owner_id", Value: 1}, {Key: "created_at", Value: -1}}, false},
+		{colQuizzes, bson.D{{Key: "cache_key", Value: 1}}, false},
+		{colExports, bson.D{{Key: "cache_key", Value: 1}}, false},
+		{colRefreshTokens, bson.D{{Key: "family_id", Value: 1}}, false},
+	}
+	for _, ix := range idx {
+		m := mongo.IndexModel{Keys: ix.keys}
+		if ix.unique {
+			m.Options = options.Index().SetUnique(true)
+		}
+		if _, err := s.db.Collection(ix.col).Indexes().CreateOne(ctx, m); err != nil {
+			return fmt.Errorf("create index on %s: %w", ix.col, err)
+		}
+	}
+	return nil
+}
+
+// notFound turns mongo.ErrNoDocuments into an ENOTFOUND error about what.
+func notFound(err error, what string) error {
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return quizflow.Errorf(quizflow.ENOTFOUND, "%s not found", what)
+	}
+	return fmt.Errorf("find %s: %w", what, err)
+}
+
+// findOwned loads the record with _id id into v and checks that it belongs to
+// owner; another owner's record is reported as not found, never forbidden,
+// so ids cannot be probed.
+func (s *Store) findOwned(ctx context.Context, col, id, owner, what string, v any) error {
+	raw, err := s.db.Collection(col).FindOne(ctx, bson.M{"_id": id}).Raw()
+	if err != nil {
+		return notFound(err, what)
+	}
+	if owner != "" {
+		if o, ok := raw.Lookup("owner_id").StringValueOK(); !ok || o != owner {
+			return quizflow.Errorf(quizflow.ENOTFOUND, "%s not found", what)
+		}
+	}
+	if err := bson.Unmarshal(raw, v); err != nil {
+		return fmt.Errorf("decode %s: %w", what, err)
+	}
+	return nil
+}
+
+// listOwned returns the owner's records in col, newest first.
+func listOwned[T any](ctx context.Context, s *Store, col, owner string, limit int64, extra bson.M) ([]T, error) {
+	filter := bson.M{"owner_id": owner}
+	for k, v := range extra {
+		filter[k] = v
+	}
+	opts := options.Find().SetSort(bson.D{{Key: "created_at", Value: -1}, {Key: "_id", Value: -1}})
+	if limit > 0 {
+		opts.SetLimit(limit)
+	}
+	cur, err := s.db.Collection(col).Find(ctx, filter, opts)
+	if err != nil {
+		return nil, fmt.Errorf("list %s: %w", col, err)
+	}
+	out := []T{}
+	if err := cur.All(ctx, &out); err != nil {
+		return nil, fmt.Errorf("read %s: %w", col, err)
+	}
+	return out, nil
+}

@@ -1,0 +1,151 @@
+package mongostore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/quizflow/quizflow/internal/quizflow"
+)
+
+// CreateUser inserts u, filling ID, EmailKey and timestamps. It returns
+// ECONFLICT if the email is taken, compared case-insensitively.
+func (s *Store) CreateUser(ctx context.Context, u *quizflow.User) error {
+	if u.ID == "" {
+		u.ID = quizflow.NewID("usr")
+	}
+	u.EmailKey = strings.ToLower(strings.TrimSpace(u.Email))
+	u.CreatedAt, u.UpdatedAt = s.now(), s.now()
+	if u.Plan == "" {
+		u.Plan = quizflow.PlanFree
+	}
+	if _, err := s.db.Collection(colUsers).InsertOne(ctx, u); err != nil {
+		if mongo.IsDuplicateKeyError(err) {
+			return quizflow.Errorf(quizflow.ECONFLICT, "An account with this email already exists.")
+		}
+		return fmt.Errorf("insert user: %w", err)
+	}
+	return nil
+}
+
+// UserByID returns the user with id, or ENOTFOUND.
+func (s *Store) UserByID(ctx context.Context, id string) (*quizflow.User, error) {
+	var u quizflow.User
+	if err := s.findOwned(ctx, colUsers, id, "", "user", &u); err != nil {
+		return nil, err
+	}
+	return &u, nil
+}
+
+// UserByEmail returns the user with email (case-insensitive), or ENOTFOUND.
+func (s *Store) UserByEmail(ctx context.Context, email string) (*quizflow.User, error) {
+	var u quizflow.User
+	err := s.db.Collection(colUsers).FindOne(ctx, bson.M{"email_key": strings.ToLower(strings.TrimSpace(email))}).Decode(&u)
+	if err != nil {
+		return nil, notFound(err, "user")
+	}
+	return &u, nil
+}
+
+// RefreshToken is the server-side record of one issued refresh token.
+// Tokens of one login form a family: each use consumes the token and issues
+// the next one of the family; presenting a consumed token again revokes the
+// whole family.
+type RefreshToken struct {
+	ID        string     `bson:"_id"`
+	FamilyID  string     `bson:"family_id"`
+	UserID    string     `bson:"user_id"`
+	ExpiresAt time.Time  `bson:"expires_at"`
+	UsedAt    *time.Time `bson:"used_at"`
+	CreatedAt time.Time  `bson:"created_at"`
+}
+
+type tokenFamily struct {
+	ID        string     `bson:"_id"`
+	UserID    string     `bson:"user_id"`
+	RevokedAt *time.Time `bson:"revoked_at"`
+	CreatedAt time.Time  `bson:"created_at"`
+}
+
+// SaveRefreshToken records a newly issued refresh token; the first token of
+// a family also creates the family.
+func (s *Store) SaveRefreshToken(ctx context.Context, t RefreshToken) error {
+	t.CreatedAt = s.now()
+	_, err := s.db.Collection(colTokenFamilies).UpdateOne(ctx,
+		bson.M{"_id": t.FamilyID},
+		bson.M{"$setOnInsert": tokenFamily{ID: t.FamilyID, UserID: t.UserID, CreatedAt: t.CreatedAt}},
+		options.UpdateOne().SetUpsert(true))
+	if err != nil {
+		return fmt.Errorf("save token family: %w", err)
+	}
+	if _, err := s.db.Collection(colRefreshTokens).InsertOne(ctx, t); err != nil {
+		return fmt.Errorf("save refresh token: %w", err)
+	}
+	return nil
+}
+
+// ErrTokenReused is returned by ConsumeRefreshToken when the token was
+// already used; its family has then been revoked.
+var ErrTokenReused = errors.New("refresh token reused")
+
+// ConsumeRefreshToken marks token id of family as used, atomically. It
+// returns ENOTFOUND-free sentinel errors: ErrTokenReused if it was used
+// before (and revokes the family), or an EUNAUTHORIZED error if the token
+// or family is unknown, revoked or expired.
+func (s *Store) ConsumeRefreshToken(ctx context.Context, id, family string) (*RefreshToken, error) {
+	unauthorized := quizflow.Errorf(quizflow.EUNAUTHORIZED, "The refresh token is invalid or expired; log in again.")
+	var fam tokenFamily
+	if err := s.db.Collection(colTokenFamilies).FindOne(ctx, bson.M{"_id": family}).Decode(&fam); err != nil {
+		if errors.Is(err, mongo.ErrNoDocuments) {
+			return nil, unauthorized
+		}
+		return nil, fmt.Errorf("load token family: %w", err)
+	}
+	if fam.RevokedAt != nil {
+		return nil, unauthorized
+	}
+	now := s.now()
+	var t RefreshToken
+	err := s.db.Collection(colRefreshTokens).FindOneAndUpdate(ctx,
+		bson.M{"_id": id, "used_at": nil},
+		bson.M{"$set": bson.M{"used_at": now}},
+		options.FindOneAndUpdate().SetReturnDocument(options.After)).Decode(&t)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		// Either unknown, or used before: if it exists, this is reuse.
+		n, cerr := s.db.Collection(colRefreshTokens).CountDocuments(ctx, bson.M{"_id": id})
+		if cerr != nil {
+			return nil, fmt.Errorf("check refresh token: %w", cerr)
+		}
+		if n > 0 {
+			if err := s.RevokeTokenFamily(ctx, family); err != nil {
+				return nil, err
+			}
+			return nil, ErrTokenReused
+		}
+		return nil, unauthorized
+	}
+	if err != nil {
+		return nil, fmt.Errorf("consume refresh token: %w", err)
+	}
+	if t.FamilyID != family || now.After(t.ExpiresAt) {
+		return nil, unauthorized
+	}
+	return &t, nil
+}
+
+// RevokeTokenFamily revokes every refresh token of family.
+func (s *Store) RevokeTokenFamily(ctx context.Context, family string) error {
+	_, err := s.db.Collection(colTokenFamilies).UpdateOne(ctx,
+		bson.M{"_id": family, "revoked_at": nil},
+		bson.M{"$set": bson.M{"revoked_at": s.now()}})
+	if err != nil {
+		return fmt.Errorf("revoke token family: %w", err)
+	}
+	return nil
+}
