@@ -91,3 +91,7 @@ func IsUserError(err error) bool {
 	var e *Error
 	return errors.As(err, &e) && e.Code != EINTERNAL && e.Code != EUNAVAILABLE && e.Code != ERATELIMIT
 }
+
+// ErrTokenReused reports that a refresh token was presented a second time;
+// its family has been revoked.
+var ErrTokenReused = &Error{Code: EUNAUTHORIZED, Message: "This refresh token was already used; all sessions of this login were signed out for safety. Log in again."}

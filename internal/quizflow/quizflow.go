@@ -247,3 +247,23 @@ type Source struct {
 	Page  int    `json:"page" bson:"page"`
 	Quote string `json:"quote" bson:"quote"`
 }
+
+// RefreshToken is the server-side record of one issued refresh token.
+// Tokens of one login form a family: each use consumes the token and issues
+// the next of the family; presenting a consumed token again revokes the
+// whole family, since either the user or a thief holds a copy.
+type RefreshToken struct {
+	ID        string     `bson:"_id"`
+	FamilyID  string     `bson:"family_id"`
+	UserID    string     `bson:"user_id"`
+	ExpiresAt time.Time  `bson:"expires_at"`
+	UsedAt    *time.Time `bson:"used_at"`
+	CreatedAt time.Time  `bson:"created_at"`
+}
+
+// OriginalKey is the blob key of the uploaded file of document id of owner.
+func OriginalKey(owner, id string) string { return "documents/" + owner + "/" + id + "/original" }
+
+// TextKey is the blob key of the extracted text (JSON {pages}) of document
+// id of owner.
+func TextKey(owner, id string) string { return "documents/" + owner + "/" + id + "/text.json" }

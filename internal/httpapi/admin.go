@@ -1,0 +1,101 @@
+package httpapi
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hibiken/asynqmon"
+	"github.com/labstack/echo/v4"
+
+	"github.com/quizflow/quizflow/internal/quizflow"
+)
+
+const (
+	adminRoot      = "/admin/queues"
+	adminCookie    = "qf_admin"
+	adminCookieTTL = 8 * time.Hour
+)
+
+// mountAdmin serves asynqmon at /admin/queues for admin users. The UI's own
+// requests carry no bearer header, so a browser signs in with HTTP Basic
+// auth (email and password), which sets a signed, HttpOnly, SameSite=Strict
+// session cookie scoped to /admin; API clients may send a bearer token.
+func (s *Server) mountAdmin(e *echo.Echo) {
+	if s.Config.RedisConnOpt == nil {
+		return
+	}
+	mon := asynqmon.New(asynqmon.Options{RootPath: adminRoot, RedisConnOpt: s.Config.RedisConnOpt})
+	h := echo.WrapHandler(mon)
+	g := e.Group(adminRoot, s.requireAdmin)
+	g.Any("", h)
+	g.Any("/*", h)
+}
+
+func (s *Server) requireAdmin(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		ctx := c.Request().Context()
+		if ck, err := c.Cookie(adminCookie); err == nil && s.validAdminCookie(ck.Value) {
+			return next(c)
+		}
+		var user *quizflow.User
+		if tok, ok := strings.CutPrefix(c.Request().Header.Get(echo.HeaderAuthorization), "Bearer "); ok {
+			u, err := s.Auth.Authenticate(ctx, tok)
+			if err != nil {
+				return err
+			}
+			user = u
+		} else if email, pw, ok := c.Request().BasicAuth(); ok {
+			u, err := s.Auth.CheckPassword(ctx, email, pw)
+			if err == nil {
+				user = u
+			} else if quizflow.ErrorCode(err) != quizflow.EUNAUTHORIZED {
+				return err
+			}
+		}
+		if user == nil {
+			c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Basic realm="QuizFlow operators", charset="UTF-8"`)
+			return quizflow.Errorf(quizflow.EUNAUTHORIZED, "Sign in with an operator account.")
+		}
+		if !user.Admin {
+			return quizflow.Errorf(quizflow.EFORBIDDEN, "This account is not an operator.")
+		}
+		c.SetCookie(&http.Cookie{
+			Name: adminCookie, Value: s.signAdminCookie(user.ID, time.Now().Add(adminCookieTTL)),
+			Path: "/admin", HttpOnly: true, SameSite: http.SameSiteStrictMode,
+			Secure: c.Scheme() == "https", MaxAge: int(adminCookieTTL.Seconds()),
+		})
+		return next(c)
+	}
+}
+
+func (s *Server) signAdminCookie(userID string, exp time.Time) string {
+	payload := userID + "|" + strconv.FormatInt(exp.Unix(), 10)
+	m := hmac.New(sha256.New, s.Config.AdminSecret)
+	m.Write([]byte(payload))
+	return base64.RawURLEncoding.EncodeToString([]byte(payload)) + "." + base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
+func (s *Server) validAdminCookie(v string) bool {
+	p, sig, ok := strings.Cut(v, ".")
+	if !ok || len(v) > 512 {
+		return false
+	}
+	payload, err1 := base64.RawURLEncoding.DecodeString(p)
+	got, err2 := base64.RawURLEncoding.DecodeString(sig)
+	if err1 != nil || err2 != nil {
+		return false
+	}
+	m := hmac.New(sha256.New, s.Config.AdminSecret)
+	m.Write(payload)
+	if !hmac.Equal(got, m.Sum(nil)) {
+		return false
+	}
+	_, expS, ok := strings.Cut(string(payload), "|")
+	exp, err := strconv.ParseInt(expS, 10, 64)
+	return ok && err == nil && time.Now().Unix() < exp
+}

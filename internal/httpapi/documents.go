@@ -1,0 +1,404 @@
+package httpapi
+
+import (
+	"bufio"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"path"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/hibiken/asynq"
+	"github.com/labstack/echo/v4"
+
+	"github.com/quizflow/quizflow/internal/extract"
+	"github.com/quizflow/quizflow/internal/quizflow"
+	"github.com/quizflow/quizflow/jobs"
+)
+
+// sniffLen is how much of an upload is read to decide its type.
+const sniffLen = 8 << 10
+
+// maxFormField bounds each non-file multipart field.
+const maxFormField = 4 << 10
+
+type documentResponse struct {
+	Document *quizflow.Document `json:"document"`
+	Job      *quizflow.Job      `json:"job"`
+}
+
+// uploadDocument accepts a multipart upload, streams the file to S3 while
+// hashing it, records the document and its job, and enqueues extraction.
+func (s *Server) uploadDocument(c echo.Context) error {
+	ctx := c.Request().Context()
+	user := currentUser(c)
+	mediaType, params, err := mime.ParseMediaType(c.Request().Header.Get(echo.HeaderContentType))
+	if err != nil || mediaType != "multipart/form-data" || params["boundary"] == "" {
+		return quizflow.Errorf(quizflow.EINVALID, "Send the document as multipart/form-data with a 'file' field.")
+	}
+	// The whole body is bounded: the file plus room for the small fields.
+	c.Request().Body = http.MaxBytesReader(c.Response(), c.Request().Body, s.Config.MaxFileSize+64<<10)
+	reader, err := c.Request().MultipartReader()
+	if err != nil {
+		return quizflow.Errorf(quizflow.EINVALID, "The multipart body cannot be read.")
+	}
+
+	doc := &quizflow.Document{ID: quizflow.NewID("doc"), OwnerID: user.ID, Status: quizflow.DocumentUploaded}
+	doc.BlobKey = quizflow.OriginalKey(user.ID, doc.ID)
+	fields := map[string][]string{}
+	uploaded := false
+	cleanup := func() {
+		if uploaded {
+			// Best effort, detached from the request so a client hang-up
+			// does not leave the blob behind.
+			ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+			defer cancel()
+			if err := s.Blobs.Delete(ctx, doc.BlobKey); err != nil {
+				s.Log.Warn().Err(err).Str("key", doc.BlobKey).Msg("delete abandoned upload")
+			}
+		}
+	}
+	for {
+		part, err := reader.NextPart()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			cleanup()
+			var mbe *http.MaxBytesError
+			if errors.As(err, &mbe) {
+				return s.tooLarge()
+			}
+			return quizflow.Errorf(quizflow.EINVALID, "The multipart body is malformed.")
+		}
+		name := part.FormName()
+		switch {
+		case name == "file" && !uploaded:
+			if err := s.receiveFile(ctx, part, doc); err != nil {
+				part.Close()
+				return err
+			}
+			uploaded = true
+		case name == "file":
+			part.Close()
+			cleanup()
+			return quizflow.Invalid("file", "Send exactly one file per upload.")
+		default:
+			b, err := io.ReadAll(io.LimitReader(part, maxFormField+1))
+			part.Close()
+			if err != nil || len(b) > maxFormField || !utf8.Valid(b) {
+				cleanup()
+				return quizflow.Invalid(name, "The field %q is too long or not text.", truncateName(name))
+			}
+			fields[name] = append(fields[name], string(b))
+		}
+	}
+	if !uploaded {
+		return quizflow.Invalid("file", "Attach the document in a multipart field named 'file'.")
+	}
+	opts, err := optionsFromForm(fields)
+	if err == nil {
+		err = opts.Normalize(user.Plan)
+	}
+	if err != nil {
+		cleanup()
+		return err
+	}
+	doc.Options = opts
+	job, err := s.startQuizJob(ctx, c, doc, true)
+	if err != nil {
+		cleanup()
+		return err
+	}
+	return c.JSON(http.StatusAccepted, documentResponse{Document: doc, Job: job})
+}
+
+func truncateName(s string) string {
+	if len(s) > 40 {
+		return s[:40]
+	}
+	return s
+}
+
+func (s *Server) tooLarge() error {
+	return quizflow.Errorf(quizflow.ETOOLARGE, "The file is larger than the %s limit.", humanBytes(s.Config.MaxFileSize))
+}
+
+// errFileTooLarge is returned by limitReader past its limit.
+var errFileTooLarge = errors.New("file exceeds the size limit")
+
+// limitReader fails with errFileTooLarge once more than n bytes are read,
+// unlike io.LimitReader, which would silently truncate the file.
+type limitReader struct {
+	r io.Reader
+	n int64
+}
+
+func (l *limitReader) Read(p []byte) (int, error) {
+	n, err := l.r.Read(p)
+	l.n -= int64(n)
+	if l.n < 0 {
+		return n, errFileTooLarge
+	}
+	return n, err
+}
+
+// receiveFile checks the file part's content type, then streams it to S3,
+// hashing and counting it on the way.
+func (s *Server) receiveFile(ctx context.Context, part io.Reader, doc *quizflow.Document) error {
+	if p, ok := part.(interface{ FileName() string }); ok {
+		doc.Filename = cleanFilename(p.FileName())
+	}
+	br := bufio.NewReaderSize(&limitReader{r: part, n: s.Config.MaxFileSize}, sniffLen)
+	head, err := br.Peek(sniffLen)
+	switch {
+	case errors.Is(err, errFileTooLarge):
+		return s.tooLarge()
+	case err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull):
+		return s.bodyError(err)
+	}
+	if len(head) == 0 {
+		return quizflow.Invalid("file", "The file is empty.")
+	}
+	kind, contentType, err := extract.Detect(head)
+	if err != nil {
+		return err
+	}
+	doc.Kind, doc.ContentType = kind, contentType
+	h := sha256.New()
+	cr := &countingReader{r: io.TeeReader(br, h)}
+	if err := s.Blobs.Upload(ctx, doc.BlobKey, cr, contentType); err != nil {
+		// The upload may have been cut by our own limit or by the body.
+		if errors.Is(err, errFileTooLarge) {
+			return s.tooLarge()
+		}
+		if berr := s.bodyError(err); berr != nil && !isInternal(berr) {
+			return berr
+		}
+		return fmt.Errorf("store upload: %w", err)
+	}
+	doc.Size, doc.SHA256 = cr.n, hex.EncodeToString(h.Sum(nil))
+	return nil
+}
+
+func isInternal(err error) bool { return quizflow.ErrorCode(err) == quizflow.EINTERNAL }
+
+// bodyError classifies an error met while reading the request body.
+func (s *Server) bodyError(err error) error {
+	var mbe *http.MaxBytesError
+	switch {
+	case errors.As(err, &mbe), errors.Is(err, errFileTooLarge):
+		return s.tooLarge()
+	case errors.Is(err, io.ErrUnexpectedEOF), strings.Contains(err.Error(), "multipart"):
+		return quizflow.Errorf(quizflow.EINVALID, "The upload ended early or is malformed.")
+	}
+	return fmt.Errorf("read upload: %w", err)
+}
+
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// cleanFilename keeps the base name of a client-supplied file name, as
+// valid, printable UTF-8 of bounded length.
+func cleanFilename(name string) string {
+	name = strings.ToValidUTF8(name, "")
+	name = path.Base(strings.ReplaceAll(name, "\\", "/"))
+	name = strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f {
+			return -1
+		}
+		return r
+	}, name)
+	if name == "." || name == "/" {
+		name = ""
+	}
+	if utf8.RuneCountInString(name) > 200 {
+		name = string([]rune(name)[:200])
+	}
+	return name
+}
+
+// optionsFromForm reads generation options from multipart fields. List
+// fields accept repeated fields or comma-separated values.
+func optionsFromForm(f map[string][]string) (quizflow.GenerateOptions, error) {
+	var o quizflow.GenerateOptions
+	one := func(k string) string {
+		if v := f[k]; len(v) > 0 {
+			return strings.TrimSpace(v[0])
+		}
+		return ""
+	}
+	list := func(k string) []string {
+		var out []string
+		for _, v := range f[k] {
+			for _, s := range strings.Split(v, ",") {
+				if s = strings.TrimSpace(s); s != "" {
+					out = append(out, s)
+				}
+			}
+		}
+		return out
+	}
+	if v := one("question_count"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return o, quizflow.Invalid("question_count", "question_count must be a whole number.")
+		}
+		if n == 0 {
+			n = -1 // explicitly zero is invalid, not "default"
+		}
+		o.QuestionCount = n
+	}
+	o.QuestionTypes = list("question_types")
+	o.BloomLevels = list("bloom_levels")
+	o.Difficulty = one("difficulty")
+	o.Language = one("language")
+	o.Instructions = one("instructions")
+	if v := one("fresh"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return o, quizflow.Invalid("fresh", "fresh must be true or false.")
+		}
+		o.Fresh = b
+	}
+	return o, nil
+}
+
+// startQuizJob records doc (if new) and a quiz job for it, then enqueues
+// its first task: extraction for a new upload, generation otherwise.
+func (s *Server) startQuizJob(ctx context.Context, c echo.Context, doc *quizflow.Document, isNew bool) (*quizflow.Job, error) {
+	if isNew {
+		if err := s.Store.CreateDocument(ctx, doc); err != nil {
+			return nil, err
+		}
+	}
+	job := &quizflow.Job{
+		ID: quizflow.NewID("job"), OwnerID: doc.OwnerID, Kind: quizflow.JobQuiz,
+		DocumentID: doc.ID, RequestID: requestID(c),
+	}
+	if err := s.Store.CreateJob(ctx, job); err != nil {
+		return nil, err
+	}
+	p := jobs.DocumentPayload{JobID: job.ID, DocumentID: doc.ID, OwnerID: doc.OwnerID, RequestID: job.RequestID}
+	var task *asynq.Task
+	var err error
+	if isNew {
+		task, err = jobs.NewExtractTask(p)
+	} else {
+		task, err = jobs.NewGenerateTask(p)
+	}
+	if err == nil {
+		_, err = s.Queue.EnqueueContext(ctx, task)
+	}
+	if err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) {
+		s.Log.Error().Err(err).Str("job_id", job.ID).Msg("enqueue failed")
+		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		_ = s.Store.FailJob(fctx, job.ID, quizflow.JobError{Code: quizflow.EUNAVAILABLE, Message: "The job could not be queued; please try again."})
+		if isNew {
+			_ = s.Store.SetDocumentStatus(fctx, doc.ID, quizflow.DocumentFailed)
+		}
+		return nil, quizflow.Errorf(quizflow.EUNAVAILABLE, "The job queue is unavailable; please try again shortly.")
+	}
+	return job, nil
+}
+
+func (s *Server) listDocuments(c echo.Context) error {
+	docs, err := s.Store.Documents(c.Request().Context(), currentUser(c).ID, 200)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"documents": docs})
+}
+
+// ownedDocument loads the path's document if the caller owns it.
+func (s *Server) ownedDocument(c echo.Context) (*quizflow.Document, error) {
+	id := c.Param("id")
+	if !quizflow.ValidID("doc", id) {
+		return nil, quizflow.Errorf(quizflow.ENOTFOUND, "document not found")
+	}
+	return s.Store.Document(c.Request().Context(), id, currentUser(c).ID)
+}
+
+func (s *Server) getDocument(c echo.Context) error {
+	doc, err := s.ownedDocument(c)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, doc)
+}
+
+// deleteDocument removes a document's blobs, then its quizzes, jobs and
+// record. Blobs go first: a crash midway leaves a record that can be
+// deleted again, never an orphaned file.
+func (s *Server) deleteDocument(c echo.Context) error {
+	ctx := c.Request().Context()
+	doc, err := s.ownedDocument(c)
+	if err != nil {
+		return err
+	}
+	if err := s.Blobs.Delete(ctx, doc.BlobKey, doc.TextKey, quizflow.TextKey(doc.OwnerID, doc.ID)); err != nil {
+		return err
+	}
+	if err := s.Store.DeleteQuizzesOfDocument(ctx, doc.OwnerID, doc.ID); err != nil {
+		return err
+	}
+	if err := s.Store.DeleteJobsOfDocument(ctx, doc.OwnerID, doc.ID); err != nil {
+		return err
+	}
+	if err := s.Store.DeleteDocument(ctx, doc.ID); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+// maxTextBlob bounds the extracted-text object read back for a client.
+const maxTextBlob = 64 << 20
+
+func (s *Server) getDocumentText(c echo.Context) error {
+	doc, err := s.ownedDocument(c)
+	if err != nil {
+		return err
+	}
+	if doc.TextKey == "" {
+		if doc.Status == quizflow.DocumentFailed {
+			return quizflow.Errorf(quizflow.ECONFLICT, "No text could be read from this document; see its job for why.")
+		}
+		return quizflow.Errorf(quizflow.ECONFLICT, "The text of this document is not extracted yet; poll its job.")
+	}
+	b, err := s.Blobs.Get(c.Request().Context(), doc.TextKey, maxTextBlob)
+	if err != nil {
+		return err
+	}
+	if !json.Valid(b) {
+		return fmt.Errorf("stored text of %s is not JSON", doc.ID)
+	}
+	return c.JSONBlob(http.StatusOK, b)
+}
+
+func humanBytes(n int64) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%d MiB", n>>20)
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return fmt.Sprintf("%d KiB", n>>10)
+	}
+	return fmt.Sprintf("%d bytes", n)
+}

@@ -1,0 +1,109 @@
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/rs/zerolog"
+
+	"github.com/quizflow/quizflow/internal/quizflow"
+)
+
+func newRequestID() string { return quizflow.NewID("req") }
+
+// sanitizeRequestID replaces a caller-supplied X-Request-ID that is long or
+// holds anything but letters, digits, '-', '_' and '.', so it can travel into
+// logs and task headers safely.
+func sanitizeRequestID(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		id := c.Response().Header().Get(echo.HeaderXRequestID)
+		ok := len(id) > 0 && len(id) <= 64
+		for _, r := range id {
+			if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.') {
+				ok = false
+				break
+			}
+		}
+		if !ok {
+			c.Response().Header().Set(echo.HeaderXRequestID, newRequestID())
+		}
+		return next(c)
+	}
+}
+
+func requestID(c echo.Context) string { return c.Response().Header().Get(echo.HeaderXRequestID) }
+
+// requestLogger logs one JSON line per request with its request ID.
+func requestLogger(log zerolog.Logger) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			start := time.Now()
+			err := next(c)
+			if err != nil {
+				c.Error(err)
+			}
+			status := c.Response().Status
+			ev := log.Info()
+			if status >= 500 {
+				ev = log.Error()
+			} else if c.Path() == "/healthz" || c.Path() == "/readyz" || strings.HasPrefix(c.Path(), "/admin/queues") {
+				ev = log.Debug()
+			}
+			ev.Str("request_id", requestID(c)).Str("method", c.Request().Method).Str("route", c.Path()).
+				Int("status", status).Int64("bytes", c.Response().Size).Dur("duration", time.Since(start)).Msg("http")
+			return nil
+		}
+	}
+}
+
+const userKey = "user"
+
+// requireUser authenticates the bearer access token.
+func (s *Server) requireUser(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		h := c.Request().Header.Get(echo.HeaderAuthorization)
+		tok, ok := strings.CutPrefix(h, "Bearer ")
+		if !ok || tok == "" {
+			c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="quizflow"`)
+			return quizflow.Errorf(quizflow.EUNAUTHORIZED, "Log in first: send the access token as 'Authorization: Bearer <token>'.")
+		}
+		u, err := s.Auth.Authenticate(c.Request().Context(), strings.TrimSpace(tok))
+		if err != nil {
+			c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="quizflow", error="invalid_token"`)
+			return err
+		}
+		c.Set(userKey, u)
+		return next(c)
+	}
+}
+
+func currentUser(c echo.Context) *quizflow.User { return c.Get(userKey).(*quizflow.User) }
+
+// serve runs srv until ctx ends, then shuts it down gracefully.
+func serve(ctx context.Context, srv *http.Server, ready func(addr string)) error {
+	ln, err := net.Listen("tcp", srv.Addr)
+	if err != nil {
+		return err
+	}
+	if ready != nil {
+		ready(ln.Addr().String())
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
