@@ -72,6 +72,9 @@ type formatDef struct {
 	render renderer
 	// noun names the format in messages ("Aiken").
 	noun string
+	// suffix goes between the title and the extension in file names, to
+	// tell apart files of formats that share an extension ("-canvas").
+	suffix string
 	// carries reports why a question cannot be carried, or "" if it can.
 	carries func(q *quizflow.Question) string
 }
@@ -137,7 +140,7 @@ func Render(q *quizflow.Quiz, format string, opts Options) (*File, error) {
 		return nil, fmt.Errorf("export %s: %w", format, err)
 	}
 	return &File{
-		Name:        fileName(q.Title, d.Extension),
+		Name:        fileName(q.Title, d.suffix+d.Extension),
 		ContentType: d.ContentType,
 		Data:        data,
 		Warnings:    r.messages(),
@@ -185,8 +188,12 @@ func (r *run) warnf(n int, format string, args ...any) {
 func (r *run) messages() []string {
 	sort.SliceStable(r.warnings, func(i, j int) bool { return r.warnings[i].n < r.warnings[j].n })
 	var out []string
+	seen := map[string]bool{}
 	for _, w := range r.warnings {
-		out = append(out, w.msg)
+		if !seen[w.msg] {
+			seen[w.msg] = true
+			out = append(out, w.msg)
+		}
 	}
 	return out
 }
@@ -255,5 +262,14 @@ func only(why string, types ...string) func(*quizflow.Question) string {
 			}
 		}
 		return why
+	}
+}
+
+// warnPoints notes a score other than 1 that the format cannot hold (the
+// LMS will give the question its default of 1 point).
+func (r *run) warnPoints(it *item) {
+	if it.Points != 1 {
+		r.warnf(it.N, "question %d: its %s points are not in the file: %s has no points field, set them in the LMS",
+			it.N, formatPoints(it.Points), r.def.noun)
 	}
 }

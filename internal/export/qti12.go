@@ -30,6 +30,7 @@ func init() {
 			QuestionTypes: quizflow.QuestionTypes,
 			Description:   "QTI 1.2 package for Canvas Classic Quizzes: Settings > Import Course Content > QTI .zip file.",
 		},
+		suffix: "-canvas-qti12",
 		noun:   "Canvas QTI 1.2",
 		render: renderQTI12,
 	})

@@ -38,6 +38,7 @@ func init() {
 			QuestionTypes: quizflow.QuestionTypes,
 			Description:   "IMS QTI 2.1 content package with one item per question and an assessment test, for LMSs and item banks that import QTI 2.1.",
 		},
+		suffix: "-qti21",
 		noun:   "QTI 2.1",
 		render: renderQTI21,
 	})
