@@ -53,19 +53,6 @@ func (s *Store) UserByEmail(ctx context.Context, email string) (*quizflow.User, 
 	return &u, nil
 }
 
-// RefreshToken is the server-side record of one issued refresh token.
-// Tokens of one login form a family: each use consumes the token and issues
-// the next one of the family; presenting a consumed token again revokes the
-// whole family.
-type RefreshToken struct {
-	ID        string     `bson:"_id"`
-	FamilyID  string     `bson:"family_id"`
-	UserID    string     `bson:"user_id"`
-	ExpiresAt time.Time  `bson:"expires_at"`
-	UsedAt    *time.Time `bson:"used_at"`
-	CreatedAt time.Time  `bson:"created_at"`
-}
-
 type tokenFamily struct {
 	ID        string     `bson:"_id"`
 	UserID    string     `bson:"user_id"`
@@ -75,7 +62,7 @@ type tokenFamily struct {
 
 // SaveRefreshToken records a newly issued refresh token; the first token of
 // a family also creates the family.
-func (s *Store) SaveRefreshToken(ctx context.Context, t RefreshToken) error {
+func (s *Store) SaveRefreshToken(ctx context.Context, t quizflow.RefreshToken) error {
 	t.CreatedAt = s.now()
 	_, err := s.db.Collection(colTokenFamilies).UpdateOne(ctx,
 		bson.M{"_id": t.FamilyID},
@@ -90,15 +77,11 @@ func (s *Store) SaveRefreshToken(ctx context.Context, t RefreshToken) error {
 	return nil
 }
 
-// ErrTokenReused is returned by ConsumeRefreshToken when the token was
-// already used; its family has then been revoked.
-var ErrTokenReused = errors.New("refresh token reused")
-
 // ConsumeRefreshToken marks token id of family as used, atomically. It
-// returns ENOTFOUND-free sentinel errors: ErrTokenReused if it was used
-// before (and revokes the family), or an EUNAUTHORIZED error if the token
-// or family is unknown, revoked or expired.
-func (s *Store) ConsumeRefreshToken(ctx context.Context, id, family string) (*RefreshToken, error) {
+// returns quizflow.ErrTokenReused if the token was used before (and revokes
+// the family), or an EUNAUTHORIZED error if the token or family is unknown,
+// revoked or expired.
+func (s *Store) ConsumeRefreshToken(ctx context.Context, id, family string) (*quizflow.RefreshToken, error) {
 	unauthorized := quizflow.Errorf(quizflow.EUNAUTHORIZED, "The refresh token is invalid or expired; log in again.")
 	var fam tokenFamily
 	if err := s.db.Collection(colTokenFamilies).FindOne(ctx, bson.M{"_id": family}).Decode(&fam); err != nil {
@@ -111,7 +94,7 @@ func (s *Store) ConsumeRefreshToken(ctx context.Context, id, family string) (*Re
 		return nil, unauthorized
 	}
 	now := s.now()
-	var t RefreshToken
+	var t quizflow.RefreshToken
 	err := s.db.Collection(colRefreshTokens).FindOneAndUpdate(ctx,
 		bson.M{"_id": id, "used_at": nil},
 		bson.M{"$set": bson.M{"used_at": now}},
@@ -126,7 +109,7 @@ func (s *Store) ConsumeRefreshToken(ctx context.Context, id, family string) (*Re
 			if err := s.RevokeTokenFamily(ctx, family); err != nil {
 				return nil, err
 			}
-			return nil, ErrTokenReused
+			return nil, quizflow.ErrTokenReused
 		}
 		return nil, unauthorized
 	}
@@ -148,4 +131,15 @@ func (s *Store) RevokeTokenFamily(ctx context.Context, family string) error {
 		return fmt.Errorf("revoke token family: %w", err)
 	}
 	return nil
+}
+
+// DeleteExpiredRefreshTokens removes refresh tokens that expired before
+// now; it returns how many. Their families stay, so a late reuse of an
+// expired token is still refused.
+func (s *Store) DeleteExpiredRefreshTokens(ctx context.Context, now time.Time) (int64, error) {
+	res, err := s.db.Collection(colRefreshTokens).DeleteMany(ctx, bson.M{"expires_at": bson.M{"$lt": now}})
+	if err != nil {
+		return 0, fmt.Errorf("delete expired refresh tokens: %w", err)
+	}
+	return res.DeletedCount, nil
 }

@@ -1,0 +1,185 @@
+// Package app wires QuizFlow's adapters together from a configuration and
+// runs its three roles: the HTTP API, the worker and the scheduler. The
+// mains in cmd/ only parse configuration and call into here, so tests can
+// start the real program in-process.
+package app
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"strconv"
+	"time"
+
+	"github.com/hibiken/asynq"
+	"github.com/redis/go-redis/v9"
+	"github.com/rs/zerolog"
+
+	"github.com/quizflow/quizflow/internal/auth"
+	"github.com/quizflow/quizflow/internal/config"
+	"github.com/quizflow/quizflow/internal/extract"
+	"github.com/quizflow/quizflow/internal/generate"
+	"github.com/quizflow/quizflow/internal/httpapi"
+	"github.com/quizflow/quizflow/internal/mongostore"
+	"github.com/quizflow/quizflow/internal/s3blob"
+	"github.com/quizflow/quizflow/internal/scheduler"
+	"github.com/quizflow/quizflow/internal/worker"
+)
+
+// App holds the connected adapters of one process.
+type App struct {
+	Cfg       *config.Config
+	Log       zerolog.Logger
+	Store     *mongostore.Store
+	Blobs     *s3blob.Store
+	Redis     redis.UniversalClient
+	RedisOpt  asynq.RedisConnOpt
+	Queue     *asynq.Client
+	Auth      *auth.Service
+	Generator generate.Generator
+
+	// BcryptCost overrides the password hashing cost (tests lower it).
+	BcryptCost int
+}
+
+// NewLogger returns the JSON logger for level ("debug", "info", ...).
+func NewLogger(w io.Writer, level string) zerolog.Logger {
+	lvl, err := zerolog.ParseLevel(level)
+	if err != nil || level == "" {
+		lvl = zerolog.InfoLevel
+	}
+	return zerolog.New(w).Level(lvl).With().Timestamp().Logger()
+}
+
+// Open connects to every backing service named by cfg.
+func Open(ctx context.Context, cfg *config.Config, log zerolog.Logger) (*App, error) {
+	a := &App{Cfg: cfg, Log: log}
+	redisOpt, err := asynq.ParseRedisURI(cfg.RedisURL)
+	if err != nil {
+		return nil, fmt.Errorf("REDIS_URL: %w", err)
+	}
+	a.RedisOpt = redisOpt
+	ropt, err := redis.ParseURL(cfg.RedisURL)
+	if err != nil {
+		return nil, fmt.Errorf("REDIS_URL: %w", err)
+	}
+	a.Redis = redis.NewClient(ropt)
+	a.Queue = asynq.NewClientFromRedisClient(a.Redis)
+
+	a.Store, err = mongostore.Open(ctx, cfg.MongoURI, cfg.MongoDB)
+	if err != nil {
+		a.Close()
+		return nil, err
+	}
+	a.Blobs, err = s3blob.New(ctx, s3blob.Config{
+		Bucket: cfg.S3Bucket, Endpoint: cfg.S3Endpoint, Region: cfg.S3Region,
+		AccessKey: cfg.S3AccessKey, SecretKey: cfg.S3SecretKey,
+	})
+	if err != nil {
+		a.Close()
+		return nil, err
+	}
+	accessSecret, refreshSecret := []byte(cfg.JWTAccessSecret), []byte(cfg.JWTRefreshSecret)
+	if len(accessSecret) == 0 {
+		accessSecret = randomSecret()
+		log.Warn().Msg("JWT_ACCESS_SECRET is not set: using a random secret; tokens will not survive a restart")
+	}
+	if len(refreshSecret) == 0 {
+		refreshSecret = randomSecret()
+	}
+	a.Auth, err = auth.New(auth.Config{
+		AccessSecret: accessSecret, RefreshSecret: refreshSecret,
+		AccessTTL: cfg.AccessTTL, RefreshTTL: cfg.RefreshTTL, AdminEmails: cfg.AdminEmails,
+		BcryptCost: a.BcryptCost,
+	}, a.Store)
+	if err != nil {
+		a.Close()
+		return nil, err
+	}
+	a.Generator, err = newGenerator(cfg, a.Redis, log)
+	if err != nil {
+		a.Close()
+		return nil, err
+	}
+	return a, nil
+}
+
+func randomSecret() []byte {
+	b := make([]byte, 32)
+	_, _ = rand.Read(b)
+	return b
+}
+
+// Close releases every connection.
+func (a *App) Close() {
+	if a.Queue != nil {
+		_ = a.Queue.Close() // also closes a.Redis, which it shares
+	} else if a.Redis != nil {
+		_ = a.Redis.Close()
+	}
+	if a.Store != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = a.Store.Close(ctx)
+	}
+}
+
+// API returns the HTTP API server.
+func (a *App) API() *httpapi.Server {
+	adminKey := sha256.Sum256([]byte("admin-cookie|" + a.Cfg.JWTAccessSecret))
+	secret := adminKey[:]
+	if a.Cfg.JWTAccessSecret == "" {
+		secret = randomSecret()
+	}
+	return httpapi.New(httpapi.Deps{
+		Log: a.Log, Auth: a.Auth, Store: a.Store, Blobs: a.Blobs, Queue: a.Queue, Redis: a.Redis,
+		Config: httpapi.Config{
+			MaxFileSize: a.Cfg.MaxFileSize, APIRequestsPerMinute: a.Cfg.APIRequestsPerMinute,
+			CORSOrigins: a.Cfg.CORSOrigin, AdminSecret: secret, RedisConnOpt: a.RedisOpt,
+		},
+	})
+}
+
+// RunAPI serves the API on cfg.Port until ctx ends. ready, if set, is told
+// the listening address.
+func (a *App) RunAPI(ctx context.Context, ready func(addr string)) error {
+	addr := net.JoinHostPort(os.Getenv("HOST"), strconv.Itoa(a.Cfg.Port))
+	return a.API().Serve(ctx, addr, ready)
+}
+
+// WorkerDeps returns the worker's dependencies.
+func (a *App) WorkerDeps() worker.Deps {
+	return worker.Deps{
+		Log: a.Log, Store: a.Store, Blobs: a.Blobs, Queue: a.Queue, Generator: a.Generator,
+		Extract:     extract.Limits{MaxPages: a.Cfg.MaxPages},
+		MaxFileSize: a.Cfg.MaxFileSize,
+	}
+}
+
+// RunWorker processes tasks until ctx ends, then hands back unfinished work.
+func (a *App) RunWorker(ctx context.Context) error {
+	srv := asynq.NewServerFromRedisClient(a.Redis, worker.ServerConfig(a.Cfg.WorkerConcurrency, a.Log))
+	if err := srv.Start(worker.NewMux(a.WorkerDeps())); err != nil {
+		return fmt.Errorf("start worker: %w", err)
+	}
+	<-ctx.Done()
+	srv.Shutdown()
+	return nil
+}
+
+// RunScheduler fires periodic tasks until ctx ends.
+func (a *App) RunScheduler(ctx context.Context) error {
+	s, err := scheduler.New(a.Queue, a.Log, scheduler.DefaultEntries(a.Cfg.CleanupCron))
+	if err != nil {
+		return err
+	}
+	return s.Run(ctx)
+}
+
+// ErrUsage reports bad command-line usage.
+var ErrUsage = errors.New("usage")

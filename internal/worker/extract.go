@@ -1,0 +1,128 @@
+package worker
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/hibiken/asynq"
+
+	"github.com/quizflow/quizflow/internal/extract"
+	"github.com/quizflow/quizflow/internal/quizflow"
+	"github.com/quizflow/quizflow/jobs"
+)
+
+// Progress bands of a quiz job: extraction fills 0-40%, generation 40-95%.
+const (
+	pctExtractStart  = 5
+	pctExtractEnd    = 40
+	pctGenerateEnd   = 95
+	maxPageTextStore = 64 << 20
+)
+
+// extractHandler reads a document's text and hands it to generation.
+type extractHandler struct{ d Deps }
+
+// textBlob is the stored form of a document's extracted text, as served
+// by GET /v1/documents/{id}/text.
+type textBlob struct {
+	Pages []quizflow.Page `json:"pages"`
+}
+
+func (h *extractHandler) ProcessTask(ctx context.Context, t *asynq.Task) error {
+	var p jobs.DocumentPayload
+	if err := jobs.Decode(t, &p); err != nil {
+		return err
+	}
+	d := h.d
+	if _, err := loadJob(ctx, d, p.JobID); err != nil {
+		return err
+	}
+	if err := d.Store.JobAttempt(ctx, p.JobID); err != nil {
+		return err
+	}
+	doc, err := d.Store.Document(ctx, p.DocumentID, p.OwnerID)
+	if err != nil {
+		if quizflow.ErrorCode(err) == quizflow.ENOTFOUND {
+			return quizflow.Errorf(quizflow.ENOTFOUND, "The document was deleted before it could be read.")
+		}
+		return err
+	}
+	progress(ctx, d, p.JobID, quizflow.StageExtracting, pctExtractStart, "Reading the document")
+	if err := d.Store.SetDocumentStatus(ctx, doc.ID, quizflow.DocumentExtracting); err != nil {
+		return err
+	}
+
+	pages, err := h.extract(ctx, doc, p.JobID)
+	if err != nil {
+		if quizflow.IsUserError(err) {
+			fctx := context.WithoutCancel(ctx)
+			_ = d.Store.SetDocumentStatus(fctx, doc.ID, quizflow.DocumentFailed)
+		}
+		return err
+	}
+	b, err := json.Marshal(textBlob{Pages: pages})
+	if err != nil {
+		return fmt.Errorf("encode text: %w", err)
+	}
+	key := quizflow.TextKey(doc.OwnerID, doc.ID)
+	if err := d.Blobs.Put(ctx, key, b, "application/json"); err != nil {
+		return err
+	}
+	words := 0
+	for _, pg := range pages {
+		words += len(strings.Fields(pg.Text))
+	}
+	if err := d.Store.SetDocumentExtracted(ctx, doc.ID, key, len(pages), words); err != nil {
+		return err
+	}
+	progress(ctx, d, p.JobID, quizflow.StageGenerating, pctExtractEnd,
+		fmt.Sprintf("Read %d pages; writing questions", len(pages)))
+	next, err := jobs.NewGenerateTask(p)
+	if err != nil {
+		return err
+	}
+	if _, err := d.Queue.EnqueueContext(ctx, next); err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) {
+		return fmt.Errorf("enqueue generation: %w", err)
+	}
+	return nil
+}
+
+// extract downloads the upload to a temporary file (parsers need random
+// access; memory stays flat) and reads its text within the limits.
+func (h *extractHandler) extract(ctx context.Context, doc *quizflow.Document, jobID string) ([]quizflow.Page, error) {
+	d := h.d
+	rc, size, err := d.Blobs.Open(ctx, doc.BlobKey)
+	if err != nil {
+		if quizflow.ErrorCode(err) == quizflow.ENOTFOUND {
+			return nil, quizflow.Errorf(quizflow.ENOTFOUND, "The uploaded file is missing; upload it again.")
+		}
+		return nil, err
+	}
+	defer rc.Close()
+	if d.MaxFileSize > 0 && size > d.MaxFileSize {
+		return nil, quizflow.Errorf(quizflow.ETOOLARGE, "The file is larger than the upload limit.")
+	}
+	f, err := os.CreateTemp(d.TempDir, "quizflow-extract-*")
+	if err != nil {
+		return nil, fmt.Errorf("create temp file: %w", err)
+	}
+	defer os.Remove(f.Name())
+	defer f.Close()
+	n, err := io.Copy(f, rc)
+	if err != nil {
+		return nil, fmt.Errorf("download %s: %w", doc.BlobKey, err)
+	}
+	lim := d.Extract
+	lim.Progress = func(done, total int) {
+		if total > 0 {
+			progress(ctx, d, jobID, quizflow.StageExtracting,
+				pctExtractStart+(pctExtractEnd-pctExtractStart)*done/total, fmt.Sprintf("Read page %d of %d", done, total))
+		}
+	}
+	return extract.Extract(ctx, f, n, doc.Kind, lim)
+}

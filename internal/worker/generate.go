@@ -1,0 +1,108 @@
+package worker
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/hibiken/asynq"
+
+	"github.com/quizflow/quizflow/internal/generate"
+	"github.com/quizflow/quizflow/internal/quizflow"
+	"github.com/quizflow/quizflow/jobs"
+)
+
+// generateHandler writes a document's quiz.
+type generateHandler struct{ d Deps }
+
+// QuizIDForJob derives the ID of the quiz a job makes, so a handler that
+// runs twice writes the same quiz.
+func QuizIDForJob(jobID string) string {
+	return "quiz_" + strings.TrimPrefix(jobID, "job_")
+}
+
+func (h *generateHandler) ProcessTask(ctx context.Context, t *asynq.Task) error {
+	var p jobs.DocumentPayload
+	if err := jobs.Decode(t, &p); err != nil {
+		return err
+	}
+	d := h.d
+	if _, err := loadJob(ctx, d, p.JobID); err != nil {
+		return err
+	}
+	doc, err := d.Store.Document(ctx, p.DocumentID, p.OwnerID)
+	if err != nil {
+		if quizflow.ErrorCode(err) == quizflow.ENOTFOUND {
+			return quizflow.Errorf(quizflow.ENOTFOUND, "The document was deleted before its quiz was made.")
+		}
+		return err
+	}
+	opts := doc.Options
+	cacheKey := generate.CacheKey(doc.SHA256, opts, doc.OwnerID)
+	if !opts.Fresh {
+		if q, err := d.Store.QuizByCacheKey(ctx, doc.OwnerID, cacheKey); err == nil {
+			usage := quizflow.Usage{Model: q.Usage.Model, Cached: true}
+			return d.Store.SucceedJob(ctx, p.JobID, quizflow.JobResult{QuizID: q.ID}, &usage, q.Warnings)
+		} else if quizflow.ErrorCode(err) != quizflow.ENOTFOUND {
+			return err
+		}
+	}
+	pages, err := h.loadText(ctx, doc)
+	if err != nil {
+		return err
+	}
+	progress(ctx, d, p.JobID, quizflow.StageGenerating, pctExtractEnd, "Writing questions")
+	res, err := d.Generator.Generate(ctx, generate.Request{
+		JobID: p.JobID, Title: doc.Filename, Pages: pages, Options: opts,
+		Progress: func(done, total int) {
+			if total > 0 {
+				progress(ctx, d, p.JobID, quizflow.StageGenerating,
+					pctExtractEnd+(pctGenerateEnd-pctExtractEnd)*done/total,
+					fmt.Sprintf("Wrote questions for part %d of %d", done, total))
+			}
+		},
+	})
+	if err != nil {
+		return err
+	}
+	progress(ctx, d, p.JobID, quizflow.StageSaving, pctGenerateEnd, "Saving the quiz")
+	q := &quizflow.Quiz{
+		ID: QuizIDForJob(p.JobID), OwnerID: doc.OwnerID, DocumentID: doc.ID, JobID: p.JobID,
+		Title: quizTitle(doc), Language: opts.Language, Options: opts, Questions: res.Questions,
+		Usage: res.Usage, Warnings: res.Warnings, CacheKey: cacheKey,
+	}
+	if err := d.Store.SaveQuiz(ctx, q); err != nil {
+		return err
+	}
+	return d.Store.SucceedJob(ctx, p.JobID, quizflow.JobResult{QuizID: q.ID}, &res.Usage, res.Warnings)
+}
+
+// loadText reads the extracted text stored by the extraction stage.
+func (h *generateHandler) loadText(ctx context.Context, doc *quizflow.Document) ([]quizflow.Page, error) {
+	if doc.TextKey == "" {
+		return nil, fmt.Errorf("document %s has no extracted text yet", doc.ID)
+	}
+	b, err := h.d.Blobs.Get(ctx, doc.TextKey, maxPageTextStore)
+	if err != nil {
+		return nil, err
+	}
+	var tb textBlob
+	if err := json.Unmarshal(b, &tb); err != nil {
+		return nil, fmt.Errorf("decode text of %s: %w", doc.ID, err)
+	}
+	return tb.Pages, nil
+}
+
+// quizTitle names a quiz after its document's file name.
+func quizTitle(doc *quizflow.Document) string {
+	name := doc.Filename
+	if i := strings.LastIndexByte(name, '.'); i > 0 {
+		name = name[:i]
+	}
+	name = strings.TrimSpace(strings.NewReplacer("_", " ", "-", " ").Replace(name))
+	if name == "" {
+		return "Quiz"
+	}
+	return name + " quiz"
+}

@@ -1,0 +1,183 @@
+// Package worker holds the asynq task handlers: extraction, generation and
+// maintenance. Each handler is idempotent (writes are keyed by the job), so
+// at-least-once delivery never duplicates results, and every failure ends
+// as a user-readable error on the job, never as a job stuck "running".
+package worker
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/hibiken/asynq"
+	"github.com/rs/zerolog"
+
+	"github.com/quizflow/quizflow/internal/extract"
+	"github.com/quizflow/quizflow/internal/generate"
+	"github.com/quizflow/quizflow/internal/mongostore"
+	"github.com/quizflow/quizflow/internal/quizflow"
+	"github.com/quizflow/quizflow/internal/s3blob"
+	"github.com/quizflow/quizflow/jobs"
+)
+
+// Deps are what the handlers use.
+type Deps struct {
+	Log       zerolog.Logger
+	Store     *mongostore.Store
+	Blobs     *s3blob.Store
+	Queue     *asynq.Client
+	Generator generate.Generator
+	// Extract bounds each extraction (pages, bytes, time).
+	Extract extract.Limits
+	// MaxFileSize bounds the upload read back from S3.
+	MaxFileSize int64
+	// TempDir holds downloaded uploads while they are parsed ("" = os default).
+	TempDir string
+}
+
+// NewMux registers one handler per task type.
+func NewMux(d Deps) *asynq.ServeMux {
+	mux := asynq.NewServeMux()
+	mux.Use(logTasks(d.Log), failJobs(d))
+	mux.Handle(jobs.TypeDocumentExtract, &extractHandler{d})
+	mux.Handle(jobs.TypeQuizGenerate, &generateHandler{d})
+	mux.Handle(jobs.TypeMaintenanceCleanup, &cleanupHandler{d})
+	return mux
+}
+
+// ServerConfig returns the asynq server configuration of a worker with
+// concurrency goroutines: weighted queues, backoff that honours a
+// Retry-After carried by the error, and short idle polling so a multi-stage
+// pipeline does not wait a second per stage.
+func ServerConfig(concurrency int, log zerolog.Logger) asynq.Config {
+	return asynq.Config{
+		Concurrency:       concurrency,
+		Queues:            jobs.Queues,
+		RetryDelayFunc:    retryDelay,
+		ShutdownTimeout:   25 * time.Second,
+		TaskCheckInterval: 100 * time.Millisecond,
+		Logger:            asynqLogger{log},
+		LogLevel:          asynq.WarnLevel,
+	}
+}
+
+// RetryAfter is implemented by transient errors that know when to retry
+// (an LLM's 429 with Retry-After).
+type RetryAfter interface{ RetryAfter() time.Duration }
+
+func retryDelay(n int, err error, t *asynq.Task) time.Duration {
+	var ra RetryAfter
+	if errors.As(err, &ra) && ra.RetryAfter() > 0 {
+		return ra.RetryAfter()
+	}
+	// Exponential from 2 s, capped at 5 minutes.
+	d := 2 * time.Second << min(n, 8)
+	return min(d, 5*time.Minute)
+}
+
+// errJobFinished tells asynq a duplicate delivery found its job done.
+var errJobFinished = errors.New("job already finished")
+
+// jobRef is the part every job payload shares.
+type jobRef struct {
+	JobID     string `json:"job_id"`
+	RequestID string `json:"request_id"`
+}
+
+// failJobs turns a handler's error into the job's outcome, in one place:
+//   - a user error (*quizflow.Error, e.g. an encrypted PDF) fails the job at
+//     once with its message and is not retried (asynq.SkipRetry);
+//   - any other error is transient and retried with backoff; on the last
+//     attempt the job fails with a generic message instead of hanging.
+func failJobs(d Deps) asynq.MiddlewareFunc {
+	return func(next asynq.Handler) asynq.Handler {
+		return asynq.HandlerFunc(func(ctx context.Context, t *asynq.Task) error {
+			err := next.ProcessTask(ctx, t)
+			if err == nil || errors.Is(err, errJobFinished) {
+				return nil
+			}
+			var ref jobRef
+			if jerr := json.Unmarshal(t.Payload(), &ref); jerr != nil || ref.JobID == "" {
+				return err
+			}
+			retried, _ := asynq.GetRetryCount(ctx)
+			maxRetry, _ := asynq.GetMaxRetry(ctx)
+			final := retried >= maxRetry || errors.Is(err, asynq.SkipRetry)
+			var jerr quizflow.JobError
+			switch {
+			case quizflow.IsUserError(err):
+				jerr = quizflow.JobError{Code: quizflow.ErrorCode(err), Message: quizflow.ErrorMessage(err)}
+				final = true
+				err = fmt.Errorf("%w: %w", err, asynq.SkipRetry)
+			case final:
+				jerr = quizflow.JobError{Code: quizflow.EINTERNAL, Message: "Something went wrong while processing this document, and retrying did not help. Please try again later."}
+			default:
+				return err
+			}
+			// The handler's context may be done (timeout); record the
+			// failure regardless.
+			fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+			defer cancel()
+			if ferr := d.Store.FailJob(fctx, ref.JobID, jerr); ferr != nil {
+				d.Log.Error().Err(ferr).Str("job_id", ref.JobID).Msg("record job failure")
+				return ferr // retry, so the failure gets recorded
+			}
+			return err
+		})
+	}
+}
+
+// logTasks logs each task's outcome with its request ID.
+func logTasks(log zerolog.Logger) asynq.MiddlewareFunc {
+	return func(next asynq.Handler) asynq.Handler {
+		return asynq.HandlerFunc(func(ctx context.Context, t *asynq.Task) error {
+			var ref jobRef
+			_ = json.Unmarshal(t.Payload(), &ref)
+			id, _ := asynq.GetTaskID(ctx)
+			l := log.With().Str("task", t.Type()).Str("task_id", id).Str("job_id", ref.JobID).Str("request_id", ref.RequestID).Logger()
+			start := time.Now()
+			err := next.ProcessTask(l.WithContext(ctx), t)
+			ev := l.Info()
+			if err != nil && !errors.Is(err, errJobFinished) {
+				ev = l.Warn().Err(err)
+			}
+			ev.Dur("duration", time.Since(start)).Msg("task")
+			return err
+		})
+	}
+}
+
+// loadJob returns the job a task works for, or errJobFinished if it has
+// already finished (a duplicate delivery).
+func loadJob(ctx context.Context, d Deps, id string) (*quizflow.Job, error) {
+	job, err := d.Store.Job(ctx, id, "")
+	if err != nil {
+		if quizflow.ErrorCode(err) == quizflow.ENOTFOUND {
+			// Deleted with its document: nothing left to do.
+			return nil, fmt.Errorf("job %s is gone: %w", id, asynq.SkipRetry)
+		}
+		return nil, err
+	}
+	if job.Status == quizflow.StatusSucceeded || job.Status == quizflow.StatusFailed {
+		return nil, errJobFinished
+	}
+	return job, nil
+}
+
+// progress records a job's stage and percent; errors are logged, not fatal,
+// since progress is advisory.
+func progress(ctx context.Context, d Deps, jobID, stage string, pct int, msg string) {
+	if _, err := d.Store.JobProgress(ctx, jobID, stage, pct, msg); err != nil {
+		zerolog.Ctx(ctx).Warn().Err(err).Msg("record progress")
+	}
+}
+
+type asynqLogger struct{ l zerolog.Logger }
+
+func (a asynqLogger) Debug(args ...any) { a.l.Debug().Msg(fmt.Sprint(args...)) }
+func (a asynqLogger) Info(args ...any)  { a.l.Info().Msg(fmt.Sprint(args...)) }
+func (a asynqLogger) Warn(args ...any)  { a.l.Warn().Msg(fmt.Sprint(args...)) }
+func (a asynqLogger) Error(args ...any) { a.l.Error().Msg(fmt.Sprint(args...)) }
+func (a asynqLogger) Fatal(args ...any) { a.l.Fatal().Msg(fmt.Sprint(args...)) }
