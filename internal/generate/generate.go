@@ -9,9 +9,19 @@ package generate
 
 import (
 	"context"
+	"errors"
 
 	"github.com/quizflow/quizflow/internal/quizflow"
 )
+
+// ErrBadOutput marks a Model or Answerer error caused by output that stayed
+// unusable (not JSON, wrong schema) after the implementation's own repair
+// and re-asking. Retrying the task will not help; the pipeline treats the
+// chunk as having no candidates. Implementations wrap it:
+// fmt.Errorf("%w: ...", generate.ErrBadOutput). Any other error from a
+// Model is taken as transient (HTTP 429/5xx, timeouts) and fails Generate
+// with a plain error so the task is retried.
+var ErrBadOutput = errors.New("model output unusable")
 
 // Generator makes the questions of one quiz.
 type Generator interface {
@@ -55,6 +65,8 @@ type Model interface {
 
 // Proposal asks a Model for questions about some pages.
 type Proposal struct {
+	// Title is the document's title, if known.
+	Title        string
 	Pages        []quizflow.Page
 	Count        int
 	Types        []string
@@ -70,4 +82,34 @@ type Proposal struct {
 type Proposed struct {
 	Questions []quizflow.Question
 	Usage     quizflow.Usage
+}
+
+// Answerer answers objective questions without seeing their key, so a
+// second opinion can catch a wrong answer key.
+type Answerer interface {
+	// Answer returns, for each item of a.Items in order, the indexes
+	// (0-based, into the item's options) that it takes to be correct.
+	Answer(ctx context.Context, a AnswerRequest) (*Answered, error)
+}
+
+// AnswerRequest asks an Answerer to answer questions about some pages.
+type AnswerRequest struct {
+	Pages    []quizflow.Page
+	Language string
+	Items    []AnswerItem
+}
+
+// AnswerItem is one question as a student sees it: no key, no explanation.
+type AnswerItem struct {
+	Type    string
+	Prompt  string
+	Options []string
+	// Multiple is true when more than one option may be correct.
+	Multiple bool
+}
+
+// Answered is an Answerer's reply: Choices[i] answers Items[i].
+type Answered struct {
+	Choices [][]int
+	Usage   quizflow.Usage
 }

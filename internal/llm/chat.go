@@ -1,0 +1,127 @@
+package llm
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	openai "github.com/sashabaranov/go-openai"
+
+	"github.com/quizflow/quizflow/internal/generate"
+	"github.com/quizflow/quizflow/internal/quizflow"
+)
+
+// structured sends messages with a strict JSON-schema response format and
+// decodes the reply into v (a pointer to a struct whose top-level array
+// field is a pointer, so a missing array is told from an empty one), with
+// check validating the decoded shape. Malformed replies are repaired or
+// re-asked RepairRetries times with the error; after that the error wraps
+// generate.ErrBadOutput. Transient HTTP failures are retried inside call.
+func (c *Client) structured(ctx context.Context, msgs []openai.ChatCompletionMessage, name string, schema json.RawMessage, newV func() any, check func(any) error) (any, quizflow.Usage, error) {
+	usage := quizflow.Usage{Model: c.cfg.Model}
+	var lastErr error
+	for round := 0; ; round++ {
+		resp, err := c.call(ctx, openai.ChatCompletionRequest{
+			Model:    c.cfg.Model,
+			Messages: msgs,
+			ResponseFormat: &openai.ChatCompletionResponseFormat{
+				Type: openai.ChatCompletionResponseFormatTypeJSONSchema,
+				JSONSchema: &openai.ChatCompletionResponseFormatJSONSchema{
+					Name:   name,
+					Strict: true,
+					Schema: schema,
+				},
+			},
+			MaxCompletionTokens: c.cfg.MaxOutputTokens,
+		})
+		if err != nil {
+			return nil, usage, err
+		}
+		usage.Calls++
+		usage.PromptTokens += resp.Usage.PromptTokens
+		usage.CompletionTokens += resp.Usage.CompletionTokens
+		content, perr := replyContent(resp)
+		if perr == nil {
+			v := newV()
+			if _, perr = decodeRepaired(content, v); perr == nil {
+				if perr = check(v); perr == nil {
+					return v, usage, nil
+				}
+			}
+		}
+		lastErr = perr
+		if round >= c.cfg.RepairRetries || c.cfg.RepairRetries < 0 {
+			return nil, usage, fmt.Errorf("%w: %s after %d attempts: %v", generate.ErrBadOutput, name, round+1, lastErr)
+		}
+		// Re-ask with the error, keeping the conversation so the model sees
+		// what it wrote. Long replies are cut: the error is what matters.
+		if len(content) > 4000 {
+			content = content[:4000]
+		}
+		msgs = append(msgs[:len(msgs):len(msgs)],
+			openai.ChatCompletionMessage{Role: openai.ChatMessageRoleAssistant, Content: content},
+			openai.ChatCompletionMessage{Role: openai.ChatMessageRoleUser, Content: fmt.Sprintf(
+				"Your reply could not be used: %v. Reply again with only one complete JSON object that matches the response schema.", lastErr)},
+		)
+	}
+}
+
+// replyContent returns the text of the first choice, or why there is none.
+func replyContent(resp openai.ChatCompletionResponse) (string, error) {
+	if len(resp.Choices) == 0 {
+		return "", errors.New("the reply had no choices")
+	}
+	m := resp.Choices[0].Message
+	if m.Refusal != "" {
+		return "", fmt.Errorf("the model refused: %s", m.Refusal)
+	}
+	if m.Content == "" {
+		return "", errors.New("the reply was empty")
+	}
+	return m.Content, nil
+}
+
+// call makes one chat completion with the rate limit, a per-call timeout
+// and retries of transient failures. The pause before a retry is the
+// server's Retry-After when it gave one (never less), else exponential
+// backoff with jitter.
+func (c *Client) call(ctx context.Context, req openai.ChatCompletionRequest) (openai.ChatCompletionResponse, error) {
+	est := 0
+	for _, m := range req.Messages {
+		est += c.tok.Count(m.Content) + 4
+	}
+	est += 200 + c.cfg.MaxOutputTokens
+	for attempt := 0; ; attempt++ {
+		if c.cfg.Limiter != nil {
+			if err := c.cfg.Limiter.Wait(ctx, est); err != nil {
+				return openai.ChatCompletionResponse{}, fmt.Errorf("llm: rate limit: %w", err)
+			}
+		}
+		slot := &retryAfterSlot{}
+		callCtx, cancel := context.WithTimeout(context.WithValue(ctx, retryAfterKey{}, slot), c.cfg.Timeout)
+		resp, err := c.oc.CreateChatCompletion(callCtx, req)
+		cancel()
+		if err == nil {
+			return resp, nil
+		}
+		if ctx.Err() != nil {
+			return resp, ctx.Err()
+		}
+		if !transient(err) || attempt >= c.cfg.MaxRetries || c.cfg.MaxRetries < 0 {
+			return resp, fmt.Errorf("llm: chat completion (%d attempts): %w", attempt+1, err)
+		}
+		wait := backoff(attempt, c.cfg.MaxBackoff)
+		if ra, ok := slot.get(); ok {
+			if ra > c.cfg.MaxRetryAfter {
+				return resp, fmt.Errorf("llm: server asked to retry after %v: %w", ra, err)
+			}
+			// Retry-After is a lower bound: add a little jitter above it.
+			wait = ra + time.Duration(float64(wait)*0.1)
+		}
+		if err := sleep(ctx, wait); err != nil {
+			return resp, err
+		}
+	}
+}
