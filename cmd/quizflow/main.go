@@ -1,0 +1,53 @@
+// Command quizflow is QuizFlow for one laptop:
+//
+//	quizflow dev           run api, worker and scheduler on embedded services
+//	quizflow submit FILE   upload a document, follow its job, print the quiz
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/quizflow/quizflow/internal/devstack"
+)
+
+const usage = `usage:
+  quizflow dev                 run the whole system on embedded services (PORT, QUIZFLOW_DATA)
+  quizflow submit [flags] FILE upload FILE, show progress and print the quiz (-h for flags)
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
+		if !errors.Is(err, errUsage) {
+			fmt.Fprintln(os.Stderr, "quizflow:", err)
+		}
+		os.Exit(1)
+	}
+}
+
+var errUsage = errors.New("usage")
+
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return errUsage
+	}
+	switch args[0] {
+	case "dev":
+		return devstack.Run(ctx, getenv, stdout, stderr)
+	case "submit":
+		return submit(ctx, args[1:], getenv, stdout, stderr)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	fmt.Fprintf(stderr, "unknown command %q\n%s", args[0], usage)
+	return errUsage
+}

@@ -1,0 +1,162 @@
+// Package devstack runs all of QuizFlow in one process on embedded backing
+// services: `quizflow dev`. Redis is redis-server from PATH on a free port
+// (miniredis when none is installed), MongoDB is the embedded FerretDB with
+// SQLite, S3 is gofakes3 persisted under the data directory, and generation
+// is offline unless OPENAI_API_KEY is set. Each of MONGODB_URI, REDIS_URL and
+// S3_ENDPOINT, when set, replaces its embedded service.
+package devstack
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/quizflow/quizflow/internal/app"
+	"github.com/quizflow/quizflow/internal/config"
+	"github.com/quizflow/quizflow/internal/embedded"
+)
+
+// Run starts the stack and serves until ctx ends. getenv reads the
+// environment; stdout gets the URLs, stderr the logs.
+func Run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writer) error {
+	dataDir := getenv("QUIZFLOW_DATA")
+	if dataDir == "" {
+		dataDir = "data"
+	}
+	dataDir, err := filepath.Abs(dataDir)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(dataDir, 0o755); err != nil {
+		return fmt.Errorf("create data directory: %w", err)
+	}
+	env := map[string]string{}
+	get := func(k string) string {
+		if v, ok := env[k]; ok {
+			return v
+		}
+		return getenv(k)
+	}
+	var closers []func() error
+	defer func() {
+		for i := len(closers) - 1; i >= 0; i-- {
+			_ = closers[i]()
+		}
+	}()
+
+	if getenv("REDIS_URL") == "" {
+		r, err := embedded.StartRedis(ctx, embedded.RedisOptions{Dir: filepath.Join(dataDir, "redis"), AllowMiniredis: true})
+		if err != nil {
+			return fmt.Errorf("start redis: %w", err)
+		}
+		closers = append(closers, r.Close)
+		env["REDIS_URL"] = r.URL
+		fmt.Fprintf(stdout, "redis      %s (%s)\n", r.URL, r.Kind)
+	}
+	if getenv("MONGODB_URI") == "" {
+		m, err := embedded.StartMongo(ctx, embedded.MongoOptions{Dir: filepath.Join(dataDir, "mongo")})
+		if err != nil {
+			return fmt.Errorf("start embedded mongodb (ferretdb): %w", err)
+		}
+		closers = append(closers, m.Close)
+		env["MONGODB_URI"] = m.URI
+		fmt.Fprintf(stdout, "mongodb    %s (FerretDB, SQLite in %s)\n", m.URI, m.Dir)
+	}
+	if getenv("S3_ENDPOINT") == "" {
+		bucket := getenv("S3_BUCKET")
+		if bucket == "" {
+			bucket = "quizflow"
+		}
+		s, err := embedded.StartS3(ctx, embedded.S3Options{Dir: filepath.Join(dataDir, "s3"), Bucket: bucket})
+		if err != nil {
+			return fmt.Errorf("start embedded s3: %w", err)
+		}
+		closers = append(closers, s.Close)
+		env["S3_ENDPOINT"], env["S3_BUCKET"], env["S3_REGION"] = s.Endpoint, bucket, s.Region
+		env["S3_ACCESS_KEY_ID"], env["S3_SECRET_ACCESS_KEY"] = s.AccessKey, s.SecretKey
+		fmt.Fprintf(stdout, "s3         %s bucket %s (gofakes3)\n", s.Endpoint, bucket)
+	}
+	// Dev secrets persist in the data directory so logins survive restarts.
+	for _, name := range []string{"JWT_ACCESS_SECRET", "JWT_REFRESH_SECRET"} {
+		if getenv(name) == "" {
+			sec, err := persistentSecret(filepath.Join(dataDir, strings.ToLower(name)))
+			if err != nil {
+				return err
+			}
+			env[name] = sec
+		}
+	}
+	if getenv("ADMIN_EMAILS") == "" {
+		env["ADMIN_EMAILS"] = DevEmail
+	}
+	if getenv("RATE_LIMIT_API_RPM") == "" {
+		env["RATE_LIMIT_API_RPM"] = "off"
+	}
+
+	cfg, err := config.FromEnv(get)
+	if err != nil {
+		return err
+	}
+	log := app.NewLogger(stderr, cfg.LogLevel)
+	a, err := app.Open(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	if cfg.S3Endpoint == env["S3_ENDPOINT"] {
+		if err := a.Blobs.EnsureBucket(ctx); err != nil {
+			return err
+		}
+	}
+	gen := "offline generator (set OPENAI_API_KEY to use a model)"
+	if cfg.OpenAIKey != "" {
+		gen = "model " + cfg.OpenAIModel
+	}
+	g, ctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		return a.RunAPI(ctx, func(addr string) {
+			base := "http://" + strings.Replace(addr, "[::]", "127.0.0.1", 1)
+			fmt.Fprintf(stdout, "generation %s\n", gen)
+			fmt.Fprintf(stdout, "data       %s\n\n", dataDir)
+			fmt.Fprintf(stdout, "QuizFlow is running:\n  API        %s/v1\n  health     %s/healthz  %s/readyz\n  queues UI  %s/admin/queues (log in as an ADMIN_EMAILS user; dev user %s)\n\n",
+				base, base, base, base, DevEmail)
+			fmt.Fprintf(stdout, "Try: go run ./cmd/quizflow submit internal/extract/testdata/handbook-10p.pdf\n")
+		})
+	})
+	g.Go(func() error { return a.RunWorker(ctx) })
+	g.Go(func() error { return a.RunScheduler(ctx) })
+	err = g.Wait()
+	if errors.Is(err, context.Canceled) {
+		return nil
+	}
+	return err
+}
+
+// DevEmail and DevPassword are the account `quizflow submit` uses by default.
+const (
+	DevEmail    = "dev@quizflow.local"
+	DevPassword = "quizflow-dev-password"
+)
+
+func persistentSecret(path string) (string, error) {
+	if b, err := os.ReadFile(path); err == nil && len(strings.TrimSpace(string(b))) >= 32 {
+		return strings.TrimSpace(string(b)), nil
+	}
+	buf := make([]byte, 32)
+	if _, err := rand.Read(buf); err != nil {
+		return "", err
+	}
+	s := hex.EncodeToString(buf)
+	if err := os.WriteFile(path, []byte(s+"\n"), 0o600); err != nil {
+		return "", fmt.Errorf("write dev secret: %w", err)
+	}
+	return s, nil
+}
