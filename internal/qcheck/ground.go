@@ -3,7 +3,6 @@ package qcheck
 import (
 	"strings"
 	"unicode"
-	"unicode/utf8"
 
 	"github.com/quizflow/quizflow/internal/quizflow"
 )
@@ -144,6 +143,3 @@ func containsInOrder(text string, pieces []string) bool {
 	}
 	return true
 }
-
-// runeLen is utf8.RuneCountInString, named for readability in callers.
-func runeLen(s string) int { return utf8.RuneCountInString(s) }
