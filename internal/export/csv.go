@@ -11,7 +11,8 @@ import (
 
 // CSV: one row per question, RFC 4180 (encoding/csv), UTF-8 without a byte
 // order mark, a header row, CRLF line ends. Fields holding commas, quotes
-// or line breaks are quoted; line breaks inside fields are kept.
+// or line breaks are quoted; line breaks inside fields are kept (written
+// CRLF like the row ends, as RFC 4180 does; CSV readers give them back).
 //
 // Columns:
 //
