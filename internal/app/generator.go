@@ -1,15 +1,41 @@
 package app
 
 import (
+	"time"
+
 	"github.com/redis/go-redis/v9"
 	"github.com/rs/zerolog"
 
 	"github.com/quizflow/quizflow/internal/config"
 	"github.com/quizflow/quizflow/internal/generate"
+	"github.com/quizflow/quizflow/internal/llm"
+	"github.com/quizflow/quizflow/internal/offline"
+	"github.com/quizflow/quizflow/internal/ratelimit"
 )
 
+// chunkCacheTTL keeps finished chunks long enough for every retry of a task.
+const chunkCacheTTL = 24 * time.Hour
+
 // newGenerator builds the generation pipeline: the OpenAI-compatible model
-// when OPENAI_API_KEY is set, else the built-in offline generator.
+// when OPENAI_API_KEY or OPENAI_BASE_URL is set, else the built-in offline
+// generator. Both go through the same checks.
 func newGenerator(cfg *config.Config, rdb redis.UniversalClient, log zerolog.Logger) (generate.Generator, error) {
-	return nil, nil // wired once the pipeline lands
+	pc := generate.Config{Cache: generate.NewRedisCache(rdb, "quizflow:chunks:", chunkCacheTTL)}
+	if cfg.OpenAIKey == "" && cfg.OpenAIBaseURL == "" {
+		pc.Model = offline.Model{}
+		log.Info().Msg("generation: offline generator (no OPENAI_API_KEY)")
+		return generate.New(pc)
+	}
+	client, err := llm.New(llm.Config{
+		APIKey: cfg.OpenAIKey, BaseURL: cfg.OpenAIBaseURL, Model: cfg.OpenAIModel,
+		Limiter: ratelimit.New(rdb, ratelimit.Config{
+			RequestsPerMinute: cfg.LLMRequestsPerMinute, TokensPerMinute: cfg.LLMTokensPerMinute,
+		}),
+	})
+	if err != nil {
+		return nil, err
+	}
+	pc.Model, pc.AnswerCheck = client, cfg.AnswerCheck
+	log.Info().Str("model", cfg.OpenAIModel).Str("base_url", cfg.OpenAIBaseURL).Bool("answer_check", cfg.AnswerCheck).Msg("generation: OpenAI-compatible model")
+	return generate.New(pc)
 }

@@ -128,7 +128,7 @@ func Run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 			fmt.Fprintf(stdout, "data       %s\n\n", dataDir)
 			fmt.Fprintf(stdout, "QuizFlow is running:\n  API        %s/v1\n  health     %s/healthz  %s/readyz\n  queues UI  %s/admin/queues (log in as an ADMIN_EMAILS user; dev user %s)\n\n",
 				base, base, base, base, DevEmail)
-			fmt.Fprintf(stdout, "Try: go run ./cmd/quizflow submit internal/extract/testdata/handbook-10p.pdf\n")
+			fmt.Fprintf(stdout, "Try: go run ./cmd/quizflow submit internal/extract/testdata/libreoffice-handbook-10p.pdf\n")
 		})
 	})
 	g.Go(func() error { return a.RunWorker(ctx) })

@@ -1,0 +1,31 @@
+# QuizFlow: `make run` serves everything on embedded services; `make test`
+# runs every test, starting the services it needs itself.
+GO ?= go
+PKGS ?= ./...
+
+.PHONY: run test test-race bench build vet fmt fuzz compose-check docker
+
+run:
+	$(GO) run ./cmd/quizflow dev
+
+test: vet
+	$(GO) test -count=1 -timeout 45m $(PKGS)
+
+test-race:
+	$(GO) test -race -count=1 -timeout 60m $(PKGS)
+
+vet:
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1)
+	$(GO) vet $(PKGS)
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -count=1 -timeout 30m ./internal/extract/ ./internal/generate/ ./internal/export/
+
+build:
+	CGO_ENABLED=0 $(GO) build -trimpath -o bin/ ./cmd/...
+
+fuzz:
+	$(GO) test -run '^$$' -fuzz FuzzExtract -fuzztime 60s ./internal/extract/
+
+compose-check:
+	docker-compose config -q
