@@ -166,6 +166,7 @@ func candidates(sents []sentence, terms []*term) []candidate {
 				c.score += t.score
 			}
 		}
+		c.terms, c.occ = outermost(c.terms, c.occ)
 		if len(c.terms) == 0 {
 			continue
 		}
@@ -204,6 +205,27 @@ func candidates(sents []sentence, terms []*term) []candidate {
 		out = append(out, c)
 	}
 	return out
+}
+
+// outermost drops the terms whose occurrence lies inside another term's
+// ("water" inside "water vapour"), so a blank never splits a phrase.
+func outermost(terms []*term, occ []int) ([]*term, []int) {
+	var ts []*term
+	var os []int
+	for i, t := range terms {
+		start, end := occ[i], occ[i]+t.words
+		inside := false
+		for j, o := range terms {
+			if j != i && o.words > t.words && occ[j] <= start && end <= occ[j]+o.words {
+				inside = true
+				break
+			}
+		}
+		if !inside {
+			ts, os = append(ts, t), append(os, occ[i])
+		}
+	}
+	return ts, os
 }
 
 func weight(t *term) float64 { return t.score * (1 + 0.3*float64(t.words-1)) }
@@ -253,7 +275,7 @@ func usable(s sentence) bool {
 	} else if n := len(strings.Fields(c)); n < minWords || n > maxWords {
 		return false
 	}
-	end := strings.TrimRight(c, `"'”’»)]」』`)
+	end := strings.TrimRight(c, `"'”“’»«)]」』`)
 	if last, _ := utf8.DecodeLastRuneInString(end); last != '.' && last != '。' {
 		return false
 	}
@@ -393,7 +415,6 @@ func upperFirst(s string) string {
 	r, size := utf8.DecodeRuneInString(s)
 	return string(unicode.ToUpper(r)) + s[size:]
 }
-
 
 // level returns the requested difficulty, or for "mixed" and unset an
 // estimate by type: recognising is easier than recalling.

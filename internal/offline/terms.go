@@ -43,6 +43,18 @@ func verbal(word string) bool {
 	return strings.HasSuffix(word, "ed") || strings.HasSuffix(word, "ing")
 }
 
+// participle reports French past participles ("appelés"), by the written
+// form, since Normalize drops the accent that marks them.
+func participle(form string) bool {
+	f := strings.ToLower(form)
+	for _, suffix := range []string{"é", "és", "ée", "ées"} {
+		if strings.HasSuffix(f, suffix) {
+			return true
+		}
+	}
+	return false
+}
+
 // extractTerms finds the key terms of the sentences: words and phrases
 // that are frequent, capitalised mid-sentence or long, and not stopwords.
 func extractTerms(sents []sentence) map[string]*term {
@@ -120,11 +132,18 @@ func extractTerms(sents []sentence) map[string]*term {
 			if !t.proper && (s.freq < 2 || !t.det || verbal(key[strings.LastIndexByte(key, ' ')+1:])) {
 				continue
 			}
+			// A rare pairing of a common word ("water soaks") is a chance
+			// meeting, not a term.
+			if head := stats[key[:strings.IndexByte(key, ' ')]]; !t.proper && s.freq < 3 && head != nil && s.freq*5 < head.freq {
+				continue
+			}
 		case t.acronym:
 		case n < 4:
 			continue
 		case s.freq < 2 && !t.proper && (n < 9 || strings.HasSuffix(key, "ly")):
 			continue
+		case (verbal(key) || participle(t.surface)) && !t.det && !t.proper:
+			continue // "growing", "appelés": verbs make poor answers
 		}
 		t.score = float64(s.freq) * (1 + 0.5*float64(words-1)) * math.Log2(2+float64(n))
 		if t.proper {
@@ -262,6 +281,13 @@ func related(a, b *term) bool {
 		return true
 	}
 	ca, cb := strings.ReplaceAll(a.key, " ", ""), strings.ReplaceAll(b.key, " ", "")
+	if len(ca) > len(cb) {
+		ca, cb = cb, ca
+	}
+	// "water" and "groundwater", "Energie" and "Lichtenergie": compounds.
+	if utf8.RuneCountInString(ca) >= 4 && (strings.HasPrefix(cb, ca) || strings.HasSuffix(cb, ca)) {
+		return true
+	}
 	if commonPrefix(ca, cb) >= 6 || qcheck.Similarity(a.key, b.key) >= 0.6 {
 		return true
 	}

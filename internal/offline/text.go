@@ -81,7 +81,7 @@ func paragraphBreak(rest string) bool {
 func closingLen(s string) int {
 	n := 0
 	for _, r := range s {
-		if !strings.ContainsRune(`"'”’»)]」』`, r) {
+		if !strings.ContainsRune(`"'”“’»«)]」』`, r) {
 			break
 		}
 		n += utf8.RuneLen(r)
@@ -122,7 +122,9 @@ func endsSentence(text string, i, end int) bool {
 		return false
 	}
 	if utf8.RuneCountInString(word) == 1 && unicode.IsUpper([]rune(text[j:i])[0]) {
-		return false // an initial, "J. Smith"
+		if p, _ := utf8.DecodeLastRuneInString(text[:j]); j == 0 || unicode.IsSpace(p) {
+			return false // an initial, "J. Smith"
+		}
 	}
 	return true
 }

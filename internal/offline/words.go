@@ -37,7 +37,7 @@ unas uno unos y ya cada mismo misma
 // determiners (with common prepositions) come before nouns; a term seen
 // after one is a noun.
 var determiners = set(`a an the this that these those its their his her our your each every
-of in into from by with through on onto at for about between
+of in into from by with through on onto at for about between as
 dans par pour avec sur sous entre vers
 in im von vom mit durch auf aus bei zum zur
 en con por para sobre entre desde
