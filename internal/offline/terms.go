@@ -156,13 +156,23 @@ func extractTerms(sents []sentence) map[string]*term {
 	}
 	// Drop single words that mostly occur inside a kept phrase ("dioxide"
 	// in "carbon dioxide"), and phrases that occur only inside a longer one.
-	for key, t := range terms {
-		for other, o := range terms {
-			if o.words > t.words && containsWords(other, key) && o.freq*10 >= t.freq*8 {
-				delete(terms, key)
-				break
+	var drop []string
+	for key, o := range terms {
+		if o.words == 1 {
+			continue
+		}
+		words := strings.Split(key, " ")
+		for n := 1; n < len(words); n++ {
+			for i := 0; i+n <= len(words); i++ {
+				sub := strings.Join(words[i:i+n], " ")
+				if t, ok := terms[sub]; ok && o.freq*10 >= t.freq*8 {
+					drop = append(drop, sub)
+				}
 			}
 		}
+	}
+	for _, key := range drop {
+		delete(terms, key)
 	}
 	return terms
 }
