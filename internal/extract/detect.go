@@ -56,7 +56,7 @@ func unsupported() *quizflow.Error {
 // .doc files: their messages say what to do).
 func Detect(head []byte) (kind, contentType string, err error) {
 	if len(head) == 0 {
-		return "", "", quizflow.Errorf(quizflow.EINVALID, "The file is empty.")
+		return "", "", quizflow.Errorf(quizflow.EINVALID, "The file is empty; upload a document with some text in it.")
 	}
 	switch {
 	case bytes.HasPrefix(head, magicPDF):
@@ -77,7 +77,7 @@ func Detect(head []byte) (kind, contentType string, err error) {
 	}
 	body := bytes.TrimPrefix(head, bomUTF8)
 	if len(body) == 0 {
-		return "", "", quizflow.Errorf(quizflow.EINVALID, "The file is empty.")
+		return "", "", quizflow.Errorf(quizflow.EINVALID, "The file is empty; upload a document with some text in it.")
 	}
 	if binaryLooking(body) {
 		return "", "", unsupported()

@@ -213,6 +213,7 @@ func readDocument(ctx context.Context, r io.Reader) ([]string, error) {
 		tbl       int  // table nesting
 		inPPr     bool
 		sectBreak bool
+		listItem  bool // the paragraph is numbered or bulleted
 		tokens    int
 	)
 	breakPage := func() {
@@ -225,6 +226,13 @@ func readDocument(ctx context.Context, r io.Reader) ([]string, error) {
 		page.Reset()
 	}
 	endPara := func() {
+		if listItem && para.Len() > 0 {
+			s := para.String()
+			para.Reset()
+			para.WriteString("- ")
+			para.WriteString(s)
+		}
+		listItem = false
 		if tbl > 0 {
 			if para.Len() > 0 {
 				if cell.Len() > 0 {
@@ -310,6 +318,8 @@ func readDocument(ctx context.Context, r io.Reader) ([]string, error) {
 				para.WriteString("-")
 			case "pPr":
 				inPPr = true
+			case "numPr":
+				listItem = inPPr
 			case "pageBreakBefore":
 				if v := attr(t, "val"); inPPr && tbl == 0 && v != "0" && v != "false" && v != "off" {
 					breakPage()

@@ -106,7 +106,7 @@ func (l Limits) withDefaults() Limits {
 func Extract(ctx context.Context, r io.ReaderAt, size int64, kind string, lim Limits) ([]quizflow.Page, error) {
 	lim = lim.withDefaults()
 	if size <= 0 {
-		return nil, quizflow.Errorf(quizflow.EINVALID, "The file is empty.")
+		return nil, quizflow.Errorf(quizflow.EINVALID, "The file is empty; upload a document with some text in it.")
 	}
 	var run func(context.Context, io.ReaderAt, int64, Limits) ([]quizflow.Page, error)
 	switch kind {

@@ -177,7 +177,10 @@ func stripMarkdown(s string) string {
 			b.WriteString("\n")
 			continue
 		}
-		if mdRule.MatchString(ln) || mdTableSep.MatchString(ln) {
+		if mdTableSep.MatchString(ln) {
+			continue
+		}
+		if mdRule.MatchString(ln) {
 			b.WriteString("\n")
 			continue
 		}

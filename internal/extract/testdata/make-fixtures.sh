@@ -76,7 +76,7 @@ soffice_conv 'docx:MS Word 2007 XML' "$T" "$T/lo.html"
 cp "$T/lo.docx" libreoffice.docx
 
 # 7. Plain text (UTF-8 BOM and CRLF line ends) and Markdown.
-{ printf '\357\273\277'; sed 's/$/\r/' $S/numbers.md $S/newton.md; } >notes-bom-crlf.txt
+{ printf '\357\273\277'; sed -e 's/^# //' -e 's/$/\r/' $S/numbers.md $S/newton.md; } >notes-bom-crlf.txt
 cat >lesson.md <<'MD'
 # Lesson plan: photosynthesis
 
@@ -91,8 +91,15 @@ A **two-part** lesson for *Year 8* science. See the [Royal Society of Biology](h
 
 > Plants are the foundation of nearly every food chain.
 
+| Stage | Where | Products |
+|-------|-------|----------|
+| Light-dependent reactions | thylakoid membranes | ATP, NADPH, oxygen |
+| Calvin cycle | stroma | three-carbon sugars |
+
 MD
 cat $S/photosynthesis.md >>lesson.md
+# pandoc DOCX with lists, a link and a table (no page breaks: one section).
+pandoc -f markdown -t docx -o pandoc-lesson.docx lesson.md
 
 # 8. Bad inputs.
 size=$(wc -c <libreoffice-handbook-10p.pdf)
