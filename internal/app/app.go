@@ -42,9 +42,6 @@ type App struct {
 	Queue     *asynq.Client
 	Auth      *auth.Service
 	Generator generate.Generator
-
-	// BcryptCost overrides the password hashing cost (tests lower it).
-	BcryptCost int
 }
 
 // NewLogger returns the JSON logger for level ("debug", "info", ...).
@@ -95,7 +92,7 @@ func Open(ctx context.Context, cfg *config.Config, log zerolog.Logger) (*App, er
 	a.Auth, err = auth.New(auth.Config{
 		AccessSecret: accessSecret, RefreshSecret: refreshSecret,
 		AccessTTL: cfg.AccessTTL, RefreshTTL: cfg.RefreshTTL, AdminEmails: cfg.AdminEmails,
-		BcryptCost: a.BcryptCost,
+		BcryptCost: cfg.BcryptCost,
 	}, a.Store)
 	if err != nil {
 		a.Close()

@@ -80,6 +80,9 @@ type Config struct {
 	PublicURL string
 	// CleanupCron is CLEANUP_CRON (default "@hourly").
 	CleanupCron string
+	// BcryptCost is BCRYPT_COST, the password hashing cost (default 10,
+	// at least 4; tests lower it for speed).
+	BcryptCost int
 }
 
 // Production reports whether the configuration is for production.
@@ -123,6 +126,7 @@ func FromEnv(getenv func(string) string) (*Config, error) {
 		SMTPURL:              p.str("SMTP_URL", ""),
 		PublicURL:            p.str("PUBLIC_URL", ""),
 		CleanupCron:          p.str("CLEANUP_CRON", "@hourly"),
+		BcryptCost:           p.int("BCRYPT_COST", 10),
 	}
 	for i, e := range c.AdminEmails {
 		c.AdminEmails[i] = strings.ToLower(e)
@@ -173,6 +177,12 @@ func (p *parser) check(c *Config) {
 	}
 	if c.WorkerConcurrency <= 0 {
 		p.fail("WORKER_CONCURRENCY", "must be positive")
+	}
+	if c.BcryptCost < 4 || c.BcryptCost > 31 {
+		p.fail("BCRYPT_COST", "must be between 4 and 31")
+	}
+	if c.Production() && c.BcryptCost < 10 {
+		p.fail("BCRYPT_COST", "must be at least 10 in production")
 	}
 	if len(c.S3Bucket) < 3 {
 		p.fail("S3_BUCKET", "must be at least 3 characters")

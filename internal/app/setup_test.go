@@ -1,0 +1,176 @@
+package app_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/quizflow/quizflow/internal/app"
+	"github.com/quizflow/quizflow/internal/client"
+	"github.com/quizflow/quizflow/internal/config"
+	"github.com/quizflow/quizflow/internal/quizflow"
+	"github.com/quizflow/quizflow/internal/testenv"
+)
+
+func TestMain(m *testing.M) { testenv.Main(m) }
+
+const (
+	testAccessSecret  = "test-access-secret-0123456789abcdef-xyz"
+	testRefreshSecret = "test-refresh-secret-0123456789abcdef-xyz"
+	testMaxFileSize   = 2 << 20
+	adminEmail        = "ops@example.com"
+)
+
+// stack is one test's running QuizFlow: API and worker in-process on the
+// test's own hermetic services.
+type stack struct {
+	t   *testing.T
+	env *testenv.Env
+	app *app.App
+	url string
+	// stopWorker stops the worker alone (the API keeps running).
+	stopWorker context.CancelFunc
+}
+
+type setupOptions struct {
+	env     map[string]string
+	workers int // asynq servers to start (default 1)
+}
+
+// setup starts the API and worker(s) against fresh services.
+func setup(t *testing.T, opts ...func(*setupOptions)) *stack {
+	t.Helper()
+	o := setupOptions{env: map[string]string{}, workers: 1}
+	for _, f := range opts {
+		f(&o)
+	}
+	env := testenv.New(t)
+	vars := map[string]string{
+		"APP_ENV": "test", "PORT": "0", "LOG_LEVEL": "warn",
+		"REDIS_URL": env.RedisURL, "MONGODB_URI": env.MongoURI, "MONGODB_DATABASE": env.MongoDB,
+		"S3_ENDPOINT": env.S3.Endpoint, "S3_BUCKET": env.S3.Bucket, "S3_REGION": env.S3.Region,
+		"S3_ACCESS_KEY_ID": env.S3.AccessKey, "S3_SECRET_ACCESS_KEY": env.S3.SecretKey,
+		"JWT_ACCESS_SECRET": testAccessSecret, "JWT_REFRESH_SECRET": testRefreshSecret,
+		"MAX_FILE_SIZE": "2MiB", "RATE_LIMIT_API_RPM": "off", "BCRYPT_COST": "4",
+		"ADMIN_EMAILS": adminEmail, "WORKER_CONCURRENCY": "4",
+	}
+	for k, v := range o.env {
+		vars[k] = v
+	}
+	cfg, err := config.FromEnv(func(k string) string { return vars[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	a, err := app.Open(ctx, cfg, app.NewLogger(testWriter{t}, cfg.LogLevel))
+	if err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	s := &stack{t: t, env: env, app: a}
+	var wg sync.WaitGroup
+	ready := make(chan string, 1)
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		if err := a.RunAPI(ctx, func(addr string) { ready <- addr }); err != nil && !errors.Is(err, context.Canceled) {
+			t.Errorf("api: %v", err)
+		}
+	}()
+	wctx, wcancel := context.WithCancel(ctx)
+	s.stopWorker = wcancel
+	for range o.workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := a.RunWorker(wctx); err != nil {
+				t.Errorf("worker: %v", err)
+			}
+		}()
+	}
+	select {
+	case addr := <-ready:
+		s.url = "http://" + addr
+	case <-time.After(30 * time.Second):
+		t.Fatal("api did not start")
+	}
+	t.Cleanup(func() {
+		cancel()
+		wg.Wait()
+		a.Close()
+	})
+	return s
+}
+
+// testWriter sends logs to t.Log, so they show only for failing tests.
+type testWriter struct{ t *testing.T }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Helper()
+	w.t.Log(strings.TrimSpace(string(p)))
+	return len(p), nil
+}
+
+// user registers a fresh account and returns its client.
+func (s *stack) user(name string) *client.Client {
+	s.t.Helper()
+	c := client.New(s.url)
+	email := strings.ToLower(name) + "@example.com"
+	if _, err := c.Register(context.Background(), email, "correct horse battery", name); err != nil {
+		s.t.Fatalf("register %s: %v", email, err)
+	}
+	return c
+}
+
+// fixture returns the path of an extraction fixture.
+func fixture(t testing.TB, name string) string {
+	t.Helper()
+	_, file, _, _ := runtime.Caller(0)
+	p := filepath.Join(filepath.Dir(file), "..", "extract", "testdata", name)
+	if _, err := os.Stat(p); err != nil {
+		t.Fatalf("fixture %s: %v", name, err)
+	}
+	return p
+}
+
+// waitJob polls a job until it finishes (bounded by a generous timeout).
+func waitJob(t testing.TB, c *client.Client, id string) *quizflow.Job {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	j, err := c.WaitJob(ctx, id, 50*time.Millisecond, nil)
+	if err != nil {
+		t.Fatalf("wait for job %s: %v", id, err)
+	}
+	return j
+}
+
+// raw sends a request and returns the status and body.
+func raw(t testing.TB, method, url, token string, body io.Reader, header map[string]string) (int, string, http.Header) {
+	t.Helper()
+	req, err := http.NewRequest(method, url, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b), resp.Header
+}
