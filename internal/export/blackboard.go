@@ -2,6 +2,7 @@ package export
 
 import (
 	"bytes"
+	"fmt"
 	"strings"
 
 	"github.com/quizflow/quizflow/internal/quizflow"
@@ -40,6 +41,12 @@ func init() {
 		suffix: "-blackboard",
 		noun:   "Blackboard",
 		render: renderBlackboard,
+		carries: func(q *quizflow.Question) string {
+			if len(q.Options) > 20 {
+				return fmt.Sprintf("Blackboard's upload takes at most 20 answers, it has %d", len(q.Options))
+			}
+			return ""
+		},
 	})
 }
 
