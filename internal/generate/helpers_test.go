@@ -58,19 +58,14 @@ type bundle struct {
 	pipe  *generate.Pipeline
 }
 
-type setupOpts struct {
-	llm  llm.Config
-	pipe generate.Config
-}
-
-// setup starts a fake OpenAI server and a pipeline over the real llm
-// client talking to it over HTTP.
-func setup(t *testing.T, script fakeopenai.Script, o setupOpts) *bundle {
+// setupModel returns an llm client for fake (first cfg, if given, is the
+// base configuration).
+func setupModel(t *testing.T, fake *fakeopenai.Server, cfg ...llm.Config) *llm.Client {
 	t.Helper()
-	fake := fakeopenai.New()
-	t.Cleanup(fake.Close)
-	fake.SetScript(script)
-	lc := o.llm
+	var lc llm.Config
+	if len(cfg) > 0 {
+		lc = cfg[0]
+	}
 	lc.APIKey, lc.BaseURL = "test-key", fake.URL
 	if lc.Model == "" {
 		lc.Model = "gpt-4o-mini"
@@ -85,6 +80,22 @@ func setup(t *testing.T, script fakeopenai.Script, o setupOpts) *bundle {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return model
+}
+
+type setupOpts struct {
+	llm  llm.Config
+	pipe generate.Config
+}
+
+// setup starts a fake OpenAI server and a pipeline over the real llm
+// client talking to it over HTTP.
+func setup(t *testing.T, script fakeopenai.Script, o setupOpts) *bundle {
+	t.Helper()
+	fake := fakeopenai.New()
+	t.Cleanup(fake.Close)
+	fake.SetScript(script)
+	model := setupModel(t, fake, o.llm)
 	pc := o.pipe
 	pc.Model = model
 	pipe, err := generate.New(pc)
