@@ -15,15 +15,15 @@ import (
 func TestModelWaitsOnSharedRateLimit(t *testing.T) {
 	rdb := startRedis(t)
 	cfg := ratelimit.Config{Key: "llm-test", RequestsPerMinute: 60}
+	b := setup(t, nil, setupOpts{llm: llm.Config{Limiter: ratelimit.New(rdb, cfg)}})
+	pages := document(2, 8, 50)
 	other := ratelimit.New(rdb, cfg)
 	for range 60 {
 		if err := other.Wait(context.Background(), 0); err != nil {
 			t.Fatal(err)
 		}
 	}
-	b := setup(t, nil, setupOpts{llm: llm.Config{Limiter: ratelimit.New(rdb, cfg)}})
 	start := time.Now()
-	pages := document(2, 8, 50)
 	res, err := generate1(t, b, generate.Request{Pages: pages, Options: mcOptions(3)})
 	if err != nil {
 		t.Fatal(err)
