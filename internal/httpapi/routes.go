@@ -1,5 +1,7 @@
 package httpapi
 
+import "github.com/labstack/echo/v4"
+
 // routes lists the whole API surface.
 func (s *Server) routes() {
 	e := s.echo
@@ -12,7 +14,9 @@ func (s *Server) routes() {
 	v1.POST("/auth/refresh", s.refresh)
 	v1.POST("/auth/logout", s.logout)
 
-	u := v1.Group("", s.requireUser)
+	// Routes below need a user. The middleware is set per route, not on a
+	// group, so unknown paths answer 404 rather than 401.
+	u := authed{v1, s.requireUser}
 	u.GET("/me", s.me)
 
 	u.POST("/documents", s.uploadDocument)
@@ -29,3 +33,14 @@ func (s *Server) routes() {
 
 	s.mountAdmin(e)
 }
+
+// authed registers routes of a group behind one middleware.
+type authed struct {
+	g  *echo.Group
+	mw echo.MiddlewareFunc
+}
+
+func (a authed) GET(p string, h echo.HandlerFunc)    { a.g.GET(p, h, a.mw) }
+func (a authed) POST(p string, h echo.HandlerFunc)   { a.g.POST(p, h, a.mw) }
+func (a authed) PATCH(p string, h echo.HandlerFunc)  { a.g.PATCH(p, h, a.mw) }
+func (a authed) DELETE(p string, h echo.HandlerFunc) { a.g.DELETE(p, h, a.mw) }

@@ -1,0 +1,93 @@
+package app_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/cookiejar"
+	"strings"
+	"testing"
+
+	"github.com/quizflow/quizflow/internal/app"
+	"github.com/quizflow/quizflow/internal/client"
+)
+
+func TestHealth(t *testing.T) {
+	s := setup(t)
+	if code, body, _ := raw(t, "GET", s.url+"/healthz", "", nil, nil); code != 200 || !strings.Contains(body, `"ok"`) {
+		t.Errorf("healthz = %d %s", code, body)
+	}
+	code, body, _ := raw(t, "GET", s.url+"/readyz", "", nil, nil)
+	if code != 200 || !strings.Contains(body, `"redis":"ok"`) || !strings.Contains(body, `"mongodb":"ok"`) || !strings.Contains(body, `"s3":"ok"`) {
+		t.Errorf("readyz = %d %s", code, body)
+	}
+	// Point an API at a bucket that does not exist: readyz names s3 and
+	// nothing internal.
+	cfg := *s.app.Cfg
+	cfg.S3Bucket = "no-such-bucket-here"
+	a, err := app.Open(context.Background(), &cfg, s.app.Log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	req, _ := http.NewRequest("GET", "/readyz", nil)
+	rec := newRecorder()
+	a.API().Handler().ServeHTTP(rec, req)
+	if rec.code != 503 || !strings.Contains(rec.body.String(), `"failed":["s3"]`) || strings.Contains(rec.body.String(), "127.0.0.1") {
+		t.Errorf("readyz with missing bucket = %d %s", rec.code, rec.body.String())
+	}
+	// Unknown routes and methods use the one error shape.
+	if code, body, _ := raw(t, "GET", s.url+"/v1/nope", "", nil, nil); code != 404 || !strings.Contains(body, `"error":{"code":"not_found"`) {
+		t.Errorf("unknown route = %d %s", code, body)
+	}
+}
+
+// TestAdminQueues: the Asynq UI is for ADMIN_EMAILS users only; a browser
+// signs in with Basic auth and then rides on a signed cookie.
+func TestAdminQueues(t *testing.T) {
+	s := setup(t)
+	ctx := context.Background()
+	if _, err := client.New(s.url).Register(ctx, adminEmail, "operator password", "Ops"); err != nil {
+		t.Fatal(err)
+	}
+	user := s.user("Plain")
+
+	code, _, hdr := raw(t, "GET", s.url+"/admin/queues", "", nil, nil)
+	if code != 401 || !strings.HasPrefix(hdr.Get("WWW-Authenticate"), "Basic") {
+		t.Errorf("anonymous = %d %v, want 401 with a Basic challenge", code, hdr)
+	}
+	req, _ := http.NewRequest("GET", s.url+"/admin/queues/api/queues", nil)
+	req.SetBasicAuth("plain@example.com", "correct horse battery")
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != 403 {
+		t.Errorf("non-admin basic auth = %v %v, want 403", resp.StatusCode, err)
+	}
+	if code, _, _ := raw(t, "GET", s.url+"/admin/queues/api/queues", user.Token, nil, nil); code != 403 {
+		t.Errorf("non-admin bearer = %d, want 403", code)
+	}
+	req, _ = http.NewRequest("GET", s.url+"/admin/queues/api/queues", nil)
+	req.SetBasicAuth(adminEmail, "wrong")
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != 401 {
+		t.Errorf("admin with wrong password = %v %v, want 401", resp.StatusCode, err)
+	}
+
+	jar, _ := cookiejar.New(nil)
+	browser := &http.Client{Jar: jar}
+	req, _ = http.NewRequest("GET", s.url+"/admin/queues", nil)
+	req.SetBasicAuth(adminEmail, "operator password")
+	resp, err := browser.Do(req)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("admin page = %v %v", resp, err)
+	}
+	resp.Body.Close()
+	// The UI's own API calls carry only the cookie.
+	resp, err = browser.Get(s.url + "/admin/queues/api/queues")
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("UI API call with the cookie = %v %v", resp.StatusCode, err)
+	}
+	resp.Body.Close()
+	// A forged cookie is refused.
+	req, _ = http.NewRequest("GET", s.url+"/admin/queues/api/queues", nil)
+	req.AddCookie(&http.Cookie{Name: "qf_admin", Value: "dXNyX3h8OTk5OTk5OTk5OQ.AAAA"})
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != 401 {
+		t.Errorf("forged cookie = %v %v, want 401", resp.StatusCode, err)
+	}
+}
