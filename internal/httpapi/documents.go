@@ -114,7 +114,7 @@ func (s *Server) uploadDocument(c echo.Context) error {
 		return err
 	}
 	doc.Options = opts
-	job, err := s.startQuizJob(ctx, c, doc, true)
+	job, err := s.startQuizJob(ctx, c, doc, opts, true)
 	if err != nil {
 		cleanup()
 		return err
@@ -281,9 +281,9 @@ func optionsFromForm(f map[string][]string) (quizflow.GenerateOptions, error) {
 	return o, nil
 }
 
-// startQuizJob records doc (if new) and a quiz job for it, then enqueues
-// its first task: extraction for a new upload, generation otherwise.
-func (s *Server) startQuizJob(ctx context.Context, c echo.Context, doc *quizflow.Document, isNew bool) (*quizflow.Job, error) {
+// startQuizJob records doc (if new) and a quiz job for it with opts, then
+// enqueues its first task: extraction for a new upload, generation otherwise.
+func (s *Server) startQuizJob(ctx context.Context, c echo.Context, doc *quizflow.Document, opts quizflow.GenerateOptions, isNew bool) (*quizflow.Job, error) {
 	if isNew {
 		if err := s.Store.CreateDocument(ctx, doc); err != nil {
 			return nil, err
@@ -291,7 +291,7 @@ func (s *Server) startQuizJob(ctx context.Context, c echo.Context, doc *quizflow
 	}
 	job := &quizflow.Job{
 		ID: quizflow.NewID("job"), OwnerID: doc.OwnerID, Kind: quizflow.JobQuiz,
-		DocumentID: doc.ID, RequestID: requestID(c),
+		DocumentID: doc.ID, RequestID: requestID(c), Options: &opts,
 	}
 	if err := s.Store.CreateJob(ctx, job); err != nil {
 		return nil, err
@@ -304,20 +304,64 @@ func (s *Server) startQuizJob(ctx context.Context, c echo.Context, doc *quizflow
 	} else {
 		task, err = jobs.NewGenerateTask(p)
 	}
+	if err := s.enqueue(ctx, job, task, err); err != nil {
+		if isNew {
+			fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+			defer cancel()
+			_ = s.Store.SetDocumentStatus(fctx, doc.ID, quizflow.DocumentFailed)
+		}
+		return nil, err
+	}
+	return job, nil
+}
+
+// enqueue queues a job's task (made with error mkErr). If that fails, the
+// job is marked failed, so it never sits "queued" forever, and the client
+// is told to retry.
+func (s *Server) enqueue(ctx context.Context, job *quizflow.Job, task *asynq.Task, mkErr error) error {
+	err := mkErr
 	if err == nil {
 		_, err = s.Queue.EnqueueContext(ctx, task)
 	}
-	if err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) {
-		s.Log.Error().Err(err).Str("job_id", job.ID).Msg("enqueue failed")
-		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-		defer cancel()
-		_ = s.Store.FailJob(fctx, job.ID, quizflow.JobError{Code: quizflow.EUNAVAILABLE, Message: "The job could not be queued; please try again."})
-		if isNew {
-			_ = s.Store.SetDocumentStatus(fctx, doc.ID, quizflow.DocumentFailed)
-		}
-		return nil, quizflow.Errorf(quizflow.EUNAVAILABLE, "The job queue is unavailable; please try again shortly.")
+	if err == nil || errors.Is(err, asynq.ErrTaskIDConflict) {
+		return nil
 	}
-	return job, nil
+	s.Log.Error().Err(err).Str("job_id", job.ID).Msg("enqueue failed")
+	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	_ = s.Store.FailJob(fctx, job.ID, quizflow.JobError{Code: quizflow.EUNAVAILABLE, Message: "The job could not be queued; please try again."})
+	return quizflow.Errorf(quizflow.EUNAVAILABLE, "The job queue is unavailable; please try again shortly.")
+}
+
+// newQuiz starts a new quiz job from a stored document, with options given
+// as JSON, so a user need not upload again.
+func (s *Server) newQuiz(c echo.Context) error {
+	ctx := c.Request().Context()
+	doc, err := s.ownedDocument(c)
+	if err != nil {
+		return err
+	}
+	var opts quizflow.GenerateOptions
+	if c.Request().ContentLength != 0 {
+		if err := bindJSON(c, &opts); err != nil {
+			return err
+		}
+	}
+	if err := opts.Normalize(currentUser(c).Plan); err != nil {
+		return err
+	}
+	switch doc.Status {
+	case quizflow.DocumentExtracted:
+	case quizflow.DocumentFailed:
+		return quizflow.Errorf(quizflow.ECONFLICT, "No text could be read from this document, so no quiz can be made from it.")
+	default:
+		return quizflow.Errorf(quizflow.ECONFLICT, "The document is still being read; try again when its first job has finished.")
+	}
+	job, err := s.startQuizJob(ctx, c, doc, opts, false)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusAccepted, map[string]any{"job": job})
 }
 
 func (s *Server) listDocuments(c echo.Context) error {

@@ -24,12 +24,18 @@ func (s *Server) routes() {
 	u.GET("/documents/:id", s.getDocument)
 	u.DELETE("/documents/:id", s.deleteDocument)
 	u.GET("/documents/:id/text", s.getDocumentText)
+	u.POST("/documents/:id/quizzes", s.newQuiz)
 
 	u.GET("/jobs", s.listJobs)
 	u.GET("/jobs/:id", s.getJob)
 
 	u.GET("/quizzes", s.listQuizzes)
 	u.GET("/quizzes/:id", s.getQuiz)
+	u.PATCH("/quizzes/:id", s.patchQuiz)
+	u.POST("/quizzes/:id/questions", s.addQuestion)
+	u.PATCH("/quizzes/:id/questions/:qid", s.patchQuestion)
+	u.DELETE("/quizzes/:id/questions/:qid", s.deleteQuestion)
+	u.POST("/quizzes/:id/questions/:qid/regenerate", s.regenerateQuestion)
 
 	s.mountAdmin(e)
 }

@@ -127,12 +127,15 @@ type Job struct {
 	Result     JobResult `json:"result" bson:"result"`
 	DocumentID string    `json:"document_id,omitempty" bson:"document_id,omitempty"`
 	QuizID     string    `json:"quiz_id,omitempty" bson:"quiz_id,omitempty"`
-	RequestID  string    `json:"-" bson:"request_id,omitempty"`
-	Attempts   int       `json:"attempts" bson:"attempts"`
-	Usage      *Usage    `json:"usage,omitempty" bson:"usage,omitempty"`
-	Warnings   []string  `json:"warnings,omitempty" bson:"warnings,omitempty"`
-	CreatedAt  time.Time `json:"created_at" bson:"created_at"`
-	UpdatedAt  time.Time `json:"updated_at" bson:"updated_at"`
+	QuestionID string    `json:"question_id,omitempty" bson:"question_id,omitempty"`
+	// Options are the generation options of a quiz or regenerate job.
+	Options   *GenerateOptions `json:"options,omitempty" bson:"options,omitempty"`
+	RequestID string           `json:"-" bson:"request_id,omitempty"`
+	Attempts  int              `json:"attempts" bson:"attempts"`
+	Usage     *Usage           `json:"usage,omitempty" bson:"usage,omitempty"`
+	Warnings  []string         `json:"warnings,omitempty" bson:"warnings,omitempty"`
+	CreatedAt time.Time        `json:"created_at" bson:"created_at"`
+	UpdatedAt time.Time        `json:"updated_at" bson:"updated_at"`
 }
 
 // JobError is why a job failed, written for a person.

@@ -28,7 +28,8 @@ func (h *generateHandler) ProcessTask(ctx context.Context, t *asynq.Task) error 
 		return err
 	}
 	d := h.d
-	if _, err := loadJob(ctx, d, p.JobID); err != nil {
+	job, err := loadJob(ctx, d, p.JobID)
+	if err != nil {
 		return err
 	}
 	doc, err := d.Store.Document(ctx, p.DocumentID, p.OwnerID)
@@ -39,6 +40,9 @@ func (h *generateHandler) ProcessTask(ctx context.Context, t *asynq.Task) error 
 		return err
 	}
 	opts := doc.Options
+	if job.Options != nil {
+		opts = *job.Options
+	}
 	cacheKey := generate.CacheKey(doc.SHA256, opts, doc.OwnerID)
 	if !opts.Fresh {
 		if q, err := d.Store.QuizByCacheKey(ctx, doc.OwnerID, cacheKey); err == nil {
@@ -48,7 +52,7 @@ func (h *generateHandler) ProcessTask(ctx context.Context, t *asynq.Task) error 
 			return err
 		}
 	}
-	pages, err := h.loadText(ctx, doc)
+	pages, err := loadText(ctx, d, doc)
 	if err != nil {
 		return err
 	}
@@ -79,11 +83,11 @@ func (h *generateHandler) ProcessTask(ctx context.Context, t *asynq.Task) error 
 }
 
 // loadText reads the extracted text stored by the extraction stage.
-func (h *generateHandler) loadText(ctx context.Context, doc *quizflow.Document) ([]quizflow.Page, error) {
+func loadText(ctx context.Context, d Deps, doc *quizflow.Document) ([]quizflow.Page, error) {
 	if doc.TextKey == "" {
 		return nil, fmt.Errorf("document %s has no extracted text yet", doc.ID)
 	}
-	b, err := h.d.Blobs.Get(ctx, doc.TextKey, maxPageTextStore)
+	b, err := d.Blobs.Get(ctx, doc.TextKey, maxPageTextStore)
 	if err != nil {
 		return nil, err
 	}

@@ -1,0 +1,91 @@
+package worker
+
+import (
+	"context"
+	"slices"
+	"strings"
+
+	"github.com/hibiken/asynq"
+
+	"github.com/quizflow/quizflow/internal/generate"
+	"github.com/quizflow/quizflow/internal/quizflow"
+	"github.com/quizflow/quizflow/jobs"
+)
+
+// regenerateHandler replaces one question of a quiz with a new one of the
+// same type that duplicates none of the quiz's questions.
+type regenerateHandler struct{ d Deps }
+
+// replacementID derives the new question's ID from the job, so a handler
+// that runs twice recognises its own finished work.
+func replacementID(jobID string) string {
+	return "q_" + strings.TrimPrefix(jobID, "job_")
+}
+
+func (h *regenerateHandler) ProcessTask(ctx context.Context, t *asynq.Task) error {
+	var p jobs.RegeneratePayload
+	if err := jobs.Decode(t, &p); err != nil {
+		return err
+	}
+	d := h.d
+	if _, err := loadJob(ctx, d, p.JobID); err != nil {
+		return err
+	}
+	if err := d.Store.JobAttempt(ctx, p.JobID); err != nil {
+		return err
+	}
+	newID := replacementID(p.JobID)
+	for attempt := 0; ; attempt++ {
+		quiz, err := d.Store.Quiz(ctx, p.QuizID, p.OwnerID)
+		if err != nil {
+			if quizflow.ErrorCode(err) == quizflow.ENOTFOUND {
+				return quizflow.Errorf(quizflow.ENOTFOUND, "The quiz was deleted before the question could be replaced.")
+			}
+			return err
+		}
+		if slices.ContainsFunc(quiz.Questions, func(q quizflow.Question) bool { return q.ID == newID }) {
+			// Done by an earlier run that stopped before finishing the job.
+			return d.Store.SucceedJob(ctx, p.JobID, quizflow.JobResult{QuizID: quiz.ID, QuestionID: newID}, nil, nil)
+		}
+		i := slices.IndexFunc(quiz.Questions, func(q quizflow.Question) bool { return q.ID == p.QuestionID })
+		if i < 0 {
+			return quizflow.Errorf(quizflow.ENOTFOUND, "The question was deleted before it could be replaced.")
+		}
+		doc, err := d.Store.Document(ctx, quiz.DocumentID, p.OwnerID)
+		if err != nil {
+			if quizflow.ErrorCode(err) == quizflow.ENOTFOUND {
+				return quizflow.Errorf(quizflow.ENOTFOUND, "The quiz's document was deleted, so no new question can be grounded in it.")
+			}
+			return err
+		}
+		pages, err := loadText(ctx, d, doc)
+		if err != nil {
+			return err
+		}
+		progress(ctx, d, p.JobID, quizflow.StageGenerating, 20, "Writing a new question")
+		opts := quiz.Options
+		opts.QuestionCount = 1
+		opts.QuestionTypes = []string{quiz.Questions[i].Type}
+		res, err := d.Generator.Generate(ctx, generate.Request{
+			JobID: p.JobID, Title: quiz.Title, Pages: pages, Options: opts, Avoid: quiz.Questions,
+		})
+		if err != nil {
+			return err
+		}
+		if len(res.Questions) == 0 {
+			return quizflow.Errorf(quizflow.EGENERATION, "No new question different from the others could be written from this document.")
+		}
+		nq := res.Questions[0]
+		nq.ID = newID
+		quiz.Questions[i] = nq
+		quiz.Usage.Add(res.Usage)
+		err = d.Store.UpdateQuiz(ctx, quiz)
+		if quizflow.ErrorCode(err) == quizflow.ECONFLICT && attempt < 3 {
+			continue // edited meanwhile: redo on the fresh quiz (the chunk cache spares the model call)
+		}
+		if err != nil {
+			return err
+		}
+		return d.Store.SucceedJob(ctx, p.JobID, quizflow.JobResult{QuizID: quiz.ID, QuestionID: newID}, &res.Usage, res.Warnings)
+	}
+}
