@@ -341,10 +341,22 @@ func (s *Server) newQuiz(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	var opts quizflow.GenerateOptions
+	// question_count is a pointer here so an explicit 0 is refused rather
+	// than taken as "default".
+	var req struct {
+		quizflow.GenerateOptions
+		QuestionCount *int `json:"question_count"`
+	}
 	if c.Request().ContentLength != 0 {
-		if err := bindJSON(c, &opts); err != nil {
+		if err := bindJSON(c, &req); err != nil {
 			return err
+		}
+	}
+	opts := req.GenerateOptions
+	if req.QuestionCount != nil {
+		opts.QuestionCount = *req.QuestionCount
+		if opts.QuestionCount == 0 {
+			opts.QuestionCount = -1
 		}
 	}
 	if err := opts.Normalize(currentUser(c).Plan); err != nil {
