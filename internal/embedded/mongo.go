@@ -157,7 +157,8 @@ func pingMongo(ctx context.Context, uri string) error {
 }
 
 // Close stops FerretDB, waits until it has closed its listener,
-// connections and SQLite files, and removes the data directory if it was
+// connections and SQLite files (FerretDB gives connections that clients
+// still hold open a few seconds' grace, so disconnect clients first), and removes the data directory if it was
 // temporary. Close is idempotent.
 func (m *Mongo) Close() error {
 	m.closeOnce.Do(func() {

@@ -54,9 +54,10 @@ type Redis struct {
 	// Kind is KindRedisServer or KindMiniredis.
 	Kind string
 
-	cmd    *exec.Cmd
-	exited chan struct{} // closed when cmd.Wait returns
-	mini   *miniredis.Miniredis
+	cmd        *exec.Cmd
+	persistent bool          // stop gracefully so the append-only file is complete
+	exited     chan struct{} // closed when cmd.Wait returns
+	mini       *miniredis.Miniredis
 
 	closeOnce sync.Once
 	closeErr  error
@@ -156,11 +157,12 @@ func startRedisServer(ctx context.Context, path string, opt RedisOptions) (r *Re
 		return nil, false, fmt.Errorf("run %s: %w", path, err)
 	}
 	r = &Redis{
-		Addr:   addr,
-		URL:    "redis://" + addr + "/0",
-		Kind:   KindRedisServer,
-		cmd:    cmd,
-		exited: make(chan struct{}),
+		Addr:       addr,
+		URL:        "redis://" + addr + "/0",
+		Kind:       KindRedisServer,
+		cmd:        cmd,
+		persistent: opt.Dir != "",
+		exited:     make(chan struct{}),
 	}
 	var waitErr error
 	go func() {
@@ -230,9 +232,11 @@ func startMiniredis() (*Redis, error) {
 	}, nil
 }
 
-// Close stops the server and waits for it to exit. redis-server gets
-// SIGTERM (so a persistent one flushes its append-only file) and SIGKILL
-// if it has not exited within five seconds. Close is idempotent.
+// Close stops the server and waits for it to exit. A persistent
+// redis-server (RedisOptions.Dir) gets SIGTERM so that it flushes its
+// append-only file, then SIGKILL if it has not exited within five seconds;
+// one without persistence has nothing to save and gets SIGKILL at once.
+// Close is idempotent.
 func (r *Redis) Close() error {
 	r.closeOnce.Do(func() {
 		switch {
@@ -251,15 +255,17 @@ func (r *Redis) stopProcess() error {
 		return nil
 	default:
 	}
-	if err := signalGroup(r.cmd, syscall.SIGTERM); err != nil && !errors.Is(err, syscall.ESRCH) {
-		return fmt.Errorf("stop redis-server %s: %w", r.Addr, err)
-	}
-	timer := time.NewTimer(5 * time.Second)
-	defer timer.Stop()
-	select {
-	case <-r.exited:
-		return nil
-	case <-timer.C:
+	if r.persistent {
+		if err := signalGroup(r.cmd, syscall.SIGTERM); err != nil && !errors.Is(err, syscall.ESRCH) {
+			return fmt.Errorf("stop redis-server %s: %w", r.Addr, err)
+		}
+		timer := time.NewTimer(5 * time.Second)
+		defer timer.Stop()
+		select {
+		case <-r.exited:
+			return nil
+		case <-timer.C:
+		}
 	}
 	if err := signalGroup(r.cmd, syscall.SIGKILL); err != nil && !errors.Is(err, syscall.ESRCH) {
 		return fmt.Errorf("kill redis-server %s: %w", r.Addr, err)

@@ -92,7 +92,7 @@ func StartS3(ctx context.Context, opt S3Options) (*S3, error) {
 		file := filepath.Join(opt.Dir, S3BoltFile)
 		// bolt locks the file; without a timeout a second server on the
 		// same Dir would wait forever.
-		db, err := bolt.Open(file, 0o600, &bolt.Options{Timeout: 2 * time.Second})
+		db, err := bolt.Open(file, 0o600, &bolt.Options{Timeout: time.Second})
 		if err != nil {
 			if errors.Is(err, bolt.ErrTimeout) {
 				return nil, fmt.Errorf("start s3: %s is in use by another server: %w", file, err)

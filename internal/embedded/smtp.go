@@ -36,6 +36,7 @@ type SMTP struct {
 	URL string
 
 	srv    *smtp.Server
+	ln     net.Listener
 	served chan struct{} // closed when Serve returns
 
 	mu       sync.Mutex
@@ -61,6 +62,7 @@ func StartSMTP(ctx context.Context) (*SMTP, error) {
 	s := &SMTP{
 		Addr:    ln.Addr().String(),
 		URL:     "smtp://" + ln.Addr().String(),
+		ln:      ln,
 		served:  make(chan struct{}),
 		changed: make(chan struct{}),
 		closed:  make(chan struct{}),
@@ -138,6 +140,9 @@ func (s *SMTP) Close() error {
 		if err := s.srv.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
 			s.closeErr = fmt.Errorf("close smtp: %w", err)
 		}
+		// Serve may not have registered the listener with the server yet;
+		// closing it here makes Serve return in every case.
+		_ = s.ln.Close()
 		<-s.served
 	})
 	return s.closeErr
