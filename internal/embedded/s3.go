@@ -44,6 +44,9 @@ type S3Options struct {
 
 // S3 is a running S3-compatible server started by [StartS3]. Configure
 // clients with path-style addressing (aws-sdk-go-v2: UsePathStyle: true).
+// The endpoint is plain HTTP, over which aws-sdk-go-v2 cannot upload a
+// non-seekable body: give PutObject a seekable one (bytes.Reader,
+// strings.Reader, *os.File) or use multipart uploads.
 //
 // An S3 value built from the exported fields alone (a copy that points at
 // the same server with another bucket, as testenv hands out) has no server
