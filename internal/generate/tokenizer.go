@@ -21,7 +21,11 @@ const (
 	EncodingCL100K = "cl100k_base" // gpt-4, gpt-3.5-turbo, many open models' rough equal
 )
 
-var setLoader sync.Once
+var (
+	setLoader sync.Once
+	tokMu     sync.Mutex
+	toks      = map[string]*Tiktoken{}
+)
 
 // Tiktoken is a Tokenizer over github.com/pkoukk/tiktoken-go with the BPE
 // ranks embedded in the binary (tiktoken-go-loader), so it never downloads
@@ -31,17 +35,26 @@ type Tiktoken struct {
 }
 
 // NewTiktoken returns the Tokenizer for encoding (EncodingO200K or
-// EncodingCL100K; "" means EncodingO200K).
+// EncodingCL100K; "" means EncodingO200K). Building one takes a few
+// hundred milliseconds, so each encoding is built once per process and
+// shared.
 func NewTiktoken(encoding string) (*Tiktoken, error) {
 	setLoader.Do(func() { tiktoken.SetBpeLoader(tiktoken_loader.NewOfflineLoader()) })
 	if encoding == "" {
 		encoding = EncodingO200K
 	}
+	tokMu.Lock()
+	defer tokMu.Unlock()
+	if t, ok := toks[encoding]; ok {
+		return t, nil
+	}
 	enc, err := tiktoken.GetEncoding(encoding)
 	if err != nil {
 		return nil, fmt.Errorf("generate: tokenizer %q: %w", encoding, err)
 	}
-	return &Tiktoken{enc: enc}, nil
+	t := &Tiktoken{enc: enc}
+	toks[encoding] = t
+	return t, nil
 }
 
 // EncodingForModel picks the tiktoken encoding of a model name: o200k_base
