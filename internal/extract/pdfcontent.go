@@ -76,6 +76,9 @@ func (cr *contentReader) run(strm, res pdf.Value, ctm matrix, depth int) {
 	g := textState{ctm: ctm, th: 1, font: cr.fonts.fallback()}
 	var stack []textState
 	var tm, tlm matrix // text and text line matrices
+	// Fonts by resource name: resolving the resource dictionary and the
+	// font for every Tf would re-parse objects each time.
+	local := map[string]*pdfFont{}
 
 	show := func(s string) {
 		f := g.font
@@ -170,8 +173,13 @@ func (cr *contentReader) run(strm, res pdf.Value, ctm matrix, depth int) {
 			g.rise = num(args, 0)
 		case "Tf":
 			if len(args) == 2 {
-				g.font = cr.fonts.get(res.Key("Font").Key(args[0].Name()))
-				g.tfs = args[1].Float64()
+				name := args[0].Name()
+				f, ok := local[name]
+				if !ok {
+					f = cr.fonts.get(res.Key("Font").Key(name))
+					local[name] = f
+				}
+				g.font, g.tfs = f, args[1].Float64()
 			}
 		case "Td":
 			nextLine(num(args, 0), num(args, 1))
