@@ -31,6 +31,15 @@ func (s *Server) routes() {
 
 	u.GET("/quizzes", s.listQuizzes)
 	u.GET("/quizzes/:id", s.getQuiz)
+
+	// Exports.
+	u.POST("/quizzes/:id/exports", s.createExport)
+	u.GET("/exports", s.listExports)
+	u.GET("/exports/:id", s.getExport)
+	u.GET("/exports/:id/download", s.downloadExport)
+	v1.GET("/export-formats", s.exportFormats) // public: the same for everyone
+	// End of exports.
+
 	u.PATCH("/quizzes/:id", s.patchQuiz)
 	u.POST("/quizzes/:id/questions", s.addQuestion)
 	u.PATCH("/quizzes/:id/questions/:qid", s.patchQuestion)

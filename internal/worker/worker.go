@@ -43,6 +43,7 @@ func NewMux(d Deps) *asynq.ServeMux {
 	mux.Use(logTasks(d.Log), failJobs(d))
 	mux.Handle(jobs.TypeDocumentExtract, &extractHandler{d})
 	mux.Handle(jobs.TypeQuizGenerate, &generateHandler{d})
+	mux.Handle(jobs.TypeQuizExport, &exportHandler{d})
 	mux.Handle(jobs.TypeQuestionRegenerate, &regenerateHandler{d})
 	mux.Handle(jobs.TypeMaintenanceCleanup, &cleanupHandler{d})
 	return mux

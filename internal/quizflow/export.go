@@ -1,0 +1,102 @@
+package quizflow
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Bounds of export options.
+const (
+	DefaultPointsPerQuestion = 1
+	MaxPointsPerQuestion     = 1000
+)
+
+// ExportOptions tune how a quiz is rendered into a file.
+type ExportOptions struct {
+	// PointsPerQuestion scores each question that has no points of its own.
+	PointsPerQuestion float64 `json:"points_per_question" bson:"points_per_question"`
+	// ShuffleAnswers asks the LMS (or the file) to shuffle answer options.
+	ShuffleAnswers bool `json:"shuffle_answers" bson:"shuffle_answers"`
+	// IncludeFeedback writes each question's explanation as its feedback.
+	IncludeFeedback bool `json:"include_feedback" bson:"include_feedback"`
+}
+
+// Normalize fills defaults and validates o. It returns an EINVALID error
+// naming the offending field.
+func (o *ExportOptions) Normalize() error {
+	if o.PointsPerQuestion == 0 {
+		o.PointsPerQuestion = DefaultPointsPerQuestion
+	}
+	p := o.PointsPerQuestion
+	if math.IsNaN(p) || math.IsInf(p, 0) || p <= 0 || p > MaxPointsPerQuestion {
+		return Invalid("options.points_per_question", "points_per_question must be more than 0 and at most %d.", MaxPointsPerQuestion)
+	}
+	return nil
+}
+
+// canonical returns o as a stable string, for cache keys.
+func (o ExportOptions) canonical() string {
+	return "points=" + strconv.FormatFloat(o.PointsPerQuestion, 'g', -1, 64) +
+		";shuffle=" + strconv.FormatBool(o.ShuffleAnswers) +
+		";feedback=" + strconv.FormatBool(o.IncludeFeedback)
+}
+
+// Export is one rendering of one version of a quiz into one format, and
+// the file it produced.
+type Export struct {
+	ID          string        `json:"id" bson:"_id"`
+	OwnerID     string        `json:"owner_id" bson:"owner_id"`
+	QuizID      string        `json:"quiz_id" bson:"quiz_id"`
+	DocumentID  string        `json:"document_id,omitempty" bson:"document_id,omitempty"`
+	QuizVersion int           `json:"quiz_version" bson:"quiz_version"`
+	Format      string        `json:"format" bson:"format"`
+	Options     ExportOptions `json:"options" bson:"options"`
+	// Status is one of StatusQueued, StatusRunning, StatusSucceeded and
+	// StatusFailed.
+	Status string `json:"status" bson:"status"`
+	// JobID is the job that builds (or built) the file.
+	JobID       string   `json:"job_id" bson:"job_id"`
+	FileName    string   `json:"file_name,omitempty" bson:"file_name,omitempty"`
+	ContentType string   `json:"content_type,omitempty" bson:"content_type,omitempty"`
+	Size        int64    `json:"size" bson:"size"`
+	BlobKey     string   `json:"-" bson:"blob_key,omitempty"`
+	Warnings    []string `json:"warnings" bson:"warnings"`
+	// CacheKey identifies the quiz version, format and options rendered;
+	// see ExportCacheKey.
+	CacheKey  string    `json:"-" bson:"cache_key"`
+	Error     *JobError `json:"error" bson:"error,omitempty"`
+	CreatedAt time.Time `json:"created_at" bson:"created_at"`
+	UpdatedAt time.Time `json:"updated_at" bson:"updated_at"`
+}
+
+// Ready reports whether the export's file can be downloaded.
+func (e *Export) Ready() bool { return e.Status == StatusSucceeded && e.BlobKey != "" }
+
+// ExportCacheKey identifies an export by what determines its bytes: the
+// quiz, its version, the format and the normalized options. Rendering is
+// deterministic, so two exports with one key hold the same file.
+func ExportCacheKey(quizID string, version int, format string, o ExportOptions) string {
+	h := sha256.New()
+	for _, part := range []string{"export/v1", quizID, strconv.Itoa(version), format, o.canonical()} {
+		h.Write([]byte(part))
+		h.Write([]byte{0})
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// ExportIDFor derives the ID of owner's export with cache key key, so an
+// identical request finds the existing export by _id (the one lookup every
+// store serves fast) and two racing requests claim the same record.
+func ExportIDFor(owner, key string) string {
+	sum := sha256.Sum256([]byte("export-id\x00" + owner + "\x00" + key))
+	return "exp_" + idEncoding.EncodeToString(sum[:15])
+}
+
+// ExportKey is the blob key of the file of export id of owner.
+func ExportKey(owner, id, filename string) string {
+	return "exports/" + owner + "/" + id + "/" + strings.ReplaceAll(filename, "/", "_")
+}
