@@ -274,18 +274,26 @@ func TestRetryAfterIsHonoured(t *testing.T) {
 }
 
 func TestRetryAfterHTTPDate(t *testing.T) {
-	// An HTTP date has whole seconds: ask for 2 s ahead, so at least 1 s.
-	when := time.Now().Add(2 * time.Second).UTC().Format(http.TimeFormat)
-	b := setup(t, fakeopenai.Sequence(fakeopenai.Action{Do: fakeopenai.RateLimited, RetryAfter: when}), setupOpts{})
-	res, err := generate1(t, b, generate.Request{Pages: document(2, 8, 20), Options: mcOptions(3)})
+	// The date is made when the call arrives, 2 s ahead; HTTP dates have
+	// whole seconds, so the client must wait until at least 1 s after the
+	// first call reached the server.
+	b := setup(t, func(c *fakeopenai.Call) fakeopenai.Action {
+		if c.N == 1 {
+			when := c.Time.Add(2 * time.Second).UTC().Format(http.TimeFormat)
+			return fakeopenai.Action{Do: fakeopenai.RateLimited, RetryAfter: when}
+		}
+		return fakeopenai.Action{}
+	}, setupOpts{})
+	pages := document(2, 8, 20)
+	res, err := generate1(t, b, generate.Request{Pages: pages, Options: mcOptions(3)})
 	if err != nil {
 		t.Fatal(err)
 	}
+	assertQuiz(t, res, pages, 3)
 	calls := b.fake.Calls("")
 	if gap := calls[1].Time.Sub(calls[0].Time); gap < time.Second {
 		t.Errorf("retried after %v, want >= 1s", gap)
 	}
-	_ = res
 }
 
 func TestServerErrorsAreRetried(t *testing.T) {
