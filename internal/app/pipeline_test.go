@@ -130,9 +130,23 @@ func TestDeleteDocument(t *testing.T) {
 	if job.Status != quizflow.StatusSucceeded {
 		t.Fatalf("job %+v", job.Error)
 	}
+	var ex struct {
+		Export quizflow.Export `json:"export"`
+		Job    quizflow.Job    `json:"job"`
+	}
+	if err := c.Do(ctx, "POST", "/v1/quizzes/"+job.Result.QuizID+"/exports", map[string]any{"format": "gift"}, &ex); err != nil {
+		t.Fatal(err)
+	}
+	if j := waitJob(t, c, ex.Job.ID); j.Status != quizflow.StatusSucceeded {
+		t.Fatalf("export job %+v", j.Error)
+	}
+	if err := c.Do(ctx, "GET", "/v1/exports/"+ex.Export.ID, nil, &ex.Export); err != nil {
+		t.Fatal(err)
+	}
+	exportKey := exportBlobKey(t, s, ex.Export.ID)
 	original := quizflow.OriginalKey(up.Document.OwnerID, up.Document.ID)
 	text := quizflow.TextKey(up.Document.OwnerID, up.Document.ID)
-	for _, k := range []string{original, text} {
+	for _, k := range []string{original, text, exportKey} {
 		if ok, err := s.app.Blobs.Exists(ctx, k); err != nil || !ok {
 			t.Fatalf("blob %s before delete: exists=%v err=%v", k, ok, err)
 		}
@@ -140,15 +154,26 @@ func TestDeleteDocument(t *testing.T) {
 	if err := c.Do(ctx, "DELETE", "/v1/documents/"+up.Document.ID, nil, nil); err != nil {
 		t.Fatal(err)
 	}
-	for _, k := range []string{original, text} {
+	for _, k := range []string{original, text, exportKey} {
 		if ok, err := s.app.Blobs.Exists(ctx, k); err != nil || ok {
 			t.Errorf("blob %s after delete: exists=%v err=%v", k, ok, err)
 		}
 	}
-	for _, path := range []string{"/v1/documents/" + up.Document.ID, "/v1/jobs/" + up.Job.ID, "/v1/quizzes/" + job.Result.QuizID} {
+	for _, path := range []string{"/v1/documents/" + up.Document.ID, "/v1/jobs/" + up.Job.ID, "/v1/quizzes/" + job.Result.QuizID, "/v1/exports/" + ex.Export.ID} {
 		err := c.Do(ctx, "GET", path, nil, nil)
 		if code := client.StatusOf(err); code != 404 {
 			t.Errorf("GET %s after delete = %d (%v), want 404", path, code, err)
 		}
 	}
+}
+
+// exportBlobKey reads an export's blob key from the store (it is not in
+// the API's JSON).
+func exportBlobKey(t *testing.T, s *stack, id string) string {
+	t.Helper()
+	e, err := s.app.Store.Export(context.Background(), id, "")
+	if err != nil || e.BlobKey == "" {
+		t.Fatalf("export %s: %+v %v", id, e, err)
+	}
+	return e.BlobKey
 }

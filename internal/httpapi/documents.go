@@ -401,8 +401,8 @@ func (s *Server) getDocument(c echo.Context) error {
 	return c.JSON(http.StatusOK, doc)
 }
 
-// deleteDocument removes a document's blobs, then its quizzes, jobs and
-// record. Blobs go first: a crash midway leaves a record that can be
+// deleteDocument removes a document's blobs, its exports (files, then
+// records), then its quizzes, jobs and record. Blobs go first: a crash midway leaves a record that can be
 // deleted again, never an orphaned file.
 func (s *Server) deleteDocument(c echo.Context) error {
 	ctx := c.Request().Context()
@@ -411,6 +411,9 @@ func (s *Server) deleteDocument(c echo.Context) error {
 		return err
 	}
 	if err := s.Blobs.Delete(ctx, doc.BlobKey, doc.TextKey, quizflow.TextKey(doc.OwnerID, doc.ID)); err != nil {
+		return err
+	}
+	if err := s.deleteExportsOfDocument(ctx, doc.OwnerID, doc.ID); err != nil {
 		return err
 	}
 	if err := s.Store.DeleteQuizzesOfDocument(ctx, doc.OwnerID, doc.ID); err != nil {
