@@ -115,7 +115,7 @@ func (c *Client) call(ctx context.Context, req openai.ChatCompletionRequest) (op
 		wait := backoff(attempt, c.cfg.MaxBackoff)
 		if ra, ok := slot.get(); ok {
 			if ra > c.cfg.MaxRetryAfter {
-				return resp, fmt.Errorf("llm: server asked to retry after %v: %w", ra, err)
+				return resp, &RetryAfterError{After: ra, Err: fmt.Errorf("llm: server asked to retry after %v: %w", ra, err)}
 			}
 			// Retry-After is a lower bound: add a little jitter above it.
 			wait = ra + time.Duration(float64(wait)*0.1)
@@ -125,3 +125,19 @@ func (c *Client) call(ctx context.Context, req openai.ChatCompletionRequest) (op
 		}
 	}
 }
+
+// RetryAfterError is a transient failure whose server asked for a wait
+// longer than the client holds a worker for; the task queue retries it
+// after that wait (the worker's retry delay honours RetryAfter).
+type RetryAfterError struct {
+	After time.Duration
+	Err   error
+}
+
+func (e *RetryAfterError) Error() string { return e.Err.Error() }
+
+// Unwrap returns the underlying error.
+func (e *RetryAfterError) Unwrap() error { return e.Err }
+
+// RetryAfter is how long the server asked to wait.
+func (e *RetryAfterError) RetryAfter() time.Duration { return e.After }
