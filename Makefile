@@ -19,7 +19,8 @@ vet:
 	$(GO) vet $(PKGS)
 
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem -count=1 -timeout 30m ./internal/extract/ ./internal/generate/ ./internal/export/
+	$(GO) test -run "^$$" -bench . -benchmem -count=1 -timeout 30m ./internal/extract/ ./internal/generate/ ./internal/offline/ ./internal/export/
+	$(GO) test -run "^$$" -bench . -benchtime 3x -count=1 -timeout 30m ./internal/app/
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -o bin/ ./cmd/...

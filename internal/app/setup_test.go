@@ -32,7 +32,7 @@ const (
 // stack is one test's running QuizFlow: API and worker in-process on the
 // test's own hermetic services.
 type stack struct {
-	t   *testing.T
+	t   testing.TB
 	env *testenv.Env
 	app *app.App
 	url string
@@ -46,7 +46,7 @@ type setupOptions struct {
 }
 
 // setup starts the API and worker(s) against fresh services.
-func setup(t *testing.T, opts ...func(*setupOptions)) *stack {
+func setup(t testing.TB, opts ...func(*setupOptions)) *stack {
 	t.Helper()
 	o := setupOptions{env: map[string]string{}, workers: 1}
 	for _, f := range opts {
@@ -111,7 +111,7 @@ func setup(t *testing.T, opts ...func(*setupOptions)) *stack {
 }
 
 // testWriter sends logs to t.Log, so they show only for failing tests.
-type testWriter struct{ t *testing.T }
+type testWriter struct{ t testing.TB }
 
 func (w testWriter) Write(p []byte) (int, error) {
 	w.t.Helper()
