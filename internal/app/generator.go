@@ -28,6 +28,7 @@ func newGenerator(cfg *config.Config, rdb redis.UniversalClient, log zerolog.Log
 	}
 	client, err := llm.New(llm.Config{
 		APIKey: cfg.OpenAIKey, BaseURL: cfg.OpenAIBaseURL, Model: cfg.OpenAIModel,
+		Azure: cfg.OpenAIAzure, APIVersion: cfg.OpenAIAPIVersion,
 		Limiter: ratelimit.New(rdb, ratelimit.Config{
 			RequestsPerMinute: cfg.LLMRequestsPerMinute, TokensPerMinute: cfg.LLMTokensPerMinute,
 		}),

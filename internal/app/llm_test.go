@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/quizflow/quizflow/internal/client"
 	"github.com/quizflow/quizflow/internal/fakeopenai"
 	"github.com/quizflow/quizflow/internal/qcheck"
 	"github.com/quizflow/quizflow/internal/quizflow"
@@ -231,4 +230,33 @@ func BenchmarkQuiz50Pages(b *testing.B) {
 	b.ReportMetric(float64(generated)/float64(b.N), "questions/quiz")
 }
 
-var _ = client.StatusOf
+
+// TestAzureOpenAI: OPENAI_API_TYPE=azure speaks Azure's shape (deployment
+// in the path, api-version query, api-key header) to the same fake.
+func TestAzureOpenAI(t *testing.T) {
+	fake := fakeopenai.New()
+	defer fake.Close()
+	s := setup(t, func(o *setupOptions) {
+		o.env["OPENAI_API_TYPE"] = "azure"
+		o.env["OPENAI_API_KEY"] = "azure-key"
+		o.env["OPENAI_BASE_URL"] = strings.TrimSuffix(fake.URL, "/v1") + "/"
+		o.env["OPENAI_MODEL"] = "quiz-deployment"
+	})
+	c := s.user("Azure")
+	up, err := c.UploadFile(context.Background(), fixture(t, "lesson.md"), map[string]string{"question_count": "3"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if j := waitJob(t, c, up.Job.ID); j.Status != quizflow.StatusSucceeded {
+		t.Fatalf("job %s %+v", j.Status, j.Error)
+	}
+	calls := fake.Calls("")
+	if len(calls) == 0 {
+		t.Fatal("no calls reached the fake")
+	}
+	for _, call := range calls {
+		if !strings.HasPrefix(call.URL, "/openai/deployments/quiz-deployment/chat/completions?api-version=") || call.Header.Get("api-key") != "azure-key" {
+			t.Errorf("call %s with api-key %q is not Azure-shaped", call.URL, call.Header.Get("api-key"))
+		}
+	}
+}

@@ -41,8 +41,13 @@ type Config struct {
 	// OpenAIBaseURL is OPENAI_BASE_URL, for OpenAI-compatible servers
 	// (vLLM, Ollama, llama.cpp: "http://host:port/v1").
 	OpenAIBaseURL string
-	// OpenAIModel is OPENAI_MODEL (default gpt-4o-mini).
+	// OpenAIModel is OPENAI_MODEL (default gpt-4o-mini); for Azure, the
+	// deployment name.
 	OpenAIModel string
+	// OpenAIAzure is OPENAI_API_TYPE=azure: OPENAI_BASE_URL is an Azure
+	// OpenAI resource endpoint. OpenAIAPIVersion is OPENAI_API_VERSION.
+	OpenAIAzure      bool
+	OpenAIAPIVersion string
 	// AnswerCheck is GENERATION_ANSWER_CHECK (default true): a second model
 	// pass answers each objective question without the key.
 	AnswerCheck bool
@@ -106,6 +111,8 @@ func FromEnv(getenv func(string) string) (*Config, error) {
 		OpenAIKey:            p.str("OPENAI_API_KEY", ""),
 		OpenAIBaseURL:        p.str("OPENAI_BASE_URL", ""),
 		OpenAIModel:          p.str("OPENAI_MODEL", "gpt-4o-mini"),
+		OpenAIAzure:          strings.EqualFold(p.str("OPENAI_API_TYPE", "openai"), "azure"),
+		OpenAIAPIVersion:     p.str("OPENAI_API_VERSION", ""),
 		AnswerCheck:          p.bool("GENERATION_ANSWER_CHECK", true),
 		LLMRequestsPerMinute: p.int("RATE_LIMIT_LLM_RPM", 500),
 		LLMTokensPerMinute:   p.int("RATE_LIMIT_LLM_TPM", 200000),
@@ -183,6 +190,9 @@ func (p *parser) check(c *Config) {
 	}
 	if c.Production() && c.BcryptCost < 10 {
 		p.fail("BCRYPT_COST", "must be at least 10 in production")
+	}
+	if c.OpenAIAzure && c.OpenAIBaseURL == "" {
+		p.fail("OPENAI_BASE_URL", "is required with OPENAI_API_TYPE=azure (https://NAME.openai.azure.com/)")
 	}
 	if len(c.S3Bucket) < 3 {
 		p.fail("S3_BUCKET", "must be at least 3 characters")

@@ -83,6 +83,9 @@ type Call struct {
 	SchemaName string
 	Strict     bool
 	Time       time.Time
+	// URL is the request's path and query; Header its headers.
+	URL    string
+	Header http.Header
 }
 
 // Script decides the Action for each call. It is called with the server's
@@ -135,6 +138,8 @@ func New() *Server {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /v1/chat/completions", s.handle)
 	mux.HandleFunc("POST /chat/completions", s.handle)
+	// Azure OpenAI's shape: the deployment in the path, api-key header.
+	mux.HandleFunc("POST /openai/deployments/{deployment}/chat/completions", s.handle)
 	s.srv = httptest.NewServer(mux)
 	s.URL = s.srv.URL + "/v1"
 	return s
@@ -185,7 +190,7 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 		httpError(w, http.StatusBadRequest, "unreadable body")
 		return
 	}
-	c := &Call{Body: body, Time: time.Now()}
+	c := &Call{Body: body, Time: time.Now(), URL: r.URL.String(), Header: r.Header.Clone()}
 	if err := json.Unmarshal(body, &c.Request); err != nil {
 		httpError(w, http.StatusBadRequest, "invalid JSON body: "+err.Error())
 		return

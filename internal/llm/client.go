@@ -17,7 +17,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strconv"
 	"time"
 
 	openai "github.com/sashabaranov/go-openai"
@@ -43,7 +42,14 @@ type Config struct {
 	// http://localhost:11434/v1 for Ollama. Empty means OpenAI.
 	BaseURL string
 	// Model is the chat model (OPENAI_MODEL). Empty means DefaultModel.
+	// For Azure it is the deployment name.
 	Model string
+	// Azure selects Azure OpenAI's API shape (OPENAI_API_TYPE=azure):
+	// deployment paths, the api-key header and APIVersion.
+	Azure bool
+	// APIVersion is Azure's api-version (OPENAI_API_VERSION). Empty means
+	// DefaultAzureAPIVersion, the first GA version with structured outputs.
+	APIVersion string
 	// MaxRetries bounds retries of one call after a transient failure (429,
 	// 5xx, timeout, connection error). Zero means 4; negative means none.
 	MaxRetries int
@@ -71,30 +77,8 @@ type Config struct {
 	Tokenizer generate.Tokenizer
 }
 
-// FromEnv reads OPENAI_API_KEY, OPENAI_BASE_URL and OPENAI_MODEL, and
-// optionally OPENAI_TIMEOUT (a Go duration) and OPENAI_MAX_RETRIES.
-func FromEnv(getenv func(string) string) (Config, error) {
-	cfg := Config{
-		APIKey:  getenv("OPENAI_API_KEY"),
-		BaseURL: getenv("OPENAI_BASE_URL"),
-		Model:   getenv("OPENAI_MODEL"),
-	}
-	if v := getenv("OPENAI_TIMEOUT"); v != "" {
-		d, err := time.ParseDuration(v)
-		if err != nil {
-			return cfg, fmt.Errorf("llm: OPENAI_TIMEOUT: %w", err)
-		}
-		cfg.Timeout = d
-	}
-	if v := getenv("OPENAI_MAX_RETRIES"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil {
-			return cfg, fmt.Errorf("llm: OPENAI_MAX_RETRIES: %w", err)
-		}
-		cfg.MaxRetries = n
-	}
-	return cfg, nil
-}
+// DefaultAzureAPIVersion is the Azure OpenAI api-version used by default.
+const DefaultAzureAPIVersion = "2024-10-21"
 
 // Client talks to one chat model. It implements generate.Model and
 // generate.Answerer and is safe for concurrent use.
@@ -136,6 +120,16 @@ func New(cfg Config) (*Client, error) {
 	oc := openai.DefaultConfig(key)
 	if cfg.BaseURL != "" {
 		oc.BaseURL = cfg.BaseURL
+	}
+	if cfg.Azure {
+		// Azure OpenAI: BaseURL is the resource endpoint
+		// (https://NAME.openai.azure.com/) and Model the deployment name.
+		oc = openai.DefaultAzureConfig(key, cfg.BaseURL)
+		oc.APIVersion = cfg.APIVersion
+		if oc.APIVersion == "" {
+			oc.APIVersion = DefaultAzureAPIVersion
+		}
+		oc.AzureModelMapperFunc = func(model string) string { return model }
 	}
 	hc := cfg.HTTPClient
 	if hc == nil {

@@ -145,10 +145,4 @@ func TestNewNeedsKeyOrBaseURL(t *testing.T) {
 	if err != nil || c.Name() != DefaultModel {
 		t.Errorf("New(local) = %v, %v", c, err)
 	}
-	cfg, err := FromEnv(func(k string) string {
-		return map[string]string{"OPENAI_MODEL": "llama3", "OPENAI_TIMEOUT": "5s", "OPENAI_BASE_URL": "http://x/v1"}[k]
-	})
-	if err != nil || cfg.Model != "llama3" || cfg.Timeout != 5*time.Second || cfg.BaseURL != "http://x/v1" {
-		t.Errorf("FromEnv = %+v, %v", cfg, err)
-	}
 }
