@@ -230,7 +230,6 @@ func BenchmarkQuiz50Pages(b *testing.B) {
 	b.ReportMetric(float64(generated)/float64(b.N), "questions/quiz")
 }
 
-
 // TestAzureOpenAI: OPENAI_API_TYPE=azure speaks Azure's shape (deployment
 // in the path, api-version query, api-key header) to the same fake.
 func TestAzureOpenAI(t *testing.T) {
