@@ -29,6 +29,7 @@ func newGenerator(cfg *config.Config, rdb redis.UniversalClient, log zerolog.Log
 	client, err := llm.New(llm.Config{
 		APIKey: cfg.OpenAIKey, BaseURL: cfg.OpenAIBaseURL, Model: cfg.OpenAIModel,
 		Azure: cfg.OpenAIAzure, APIVersion: cfg.OpenAIAPIVersion,
+		Timeout: cfg.OpenAITimeout, MaxRetries: llmRetries(cfg.OpenAIMaxRetries),
 		Limiter: ratelimit.New(rdb, ratelimit.Config{
 			RequestsPerMinute: cfg.LLMRequestsPerMinute, TokensPerMinute: cfg.LLMTokensPerMinute,
 		}),
@@ -39,4 +40,13 @@ func newGenerator(cfg *config.Config, rdb redis.UniversalClient, log zerolog.Log
 	pc.Model, pc.AnswerCheck = client, cfg.AnswerCheck
 	log.Info().Str("model", cfg.OpenAIModel).Str("base_url", cfg.OpenAIBaseURL).Bool("answer_check", cfg.AnswerCheck).Msg("generation: OpenAI-compatible model")
 	return generate.New(pc)
+}
+
+// llmRetries maps OPENAI_MAX_RETRIES to llm.Config.MaxRetries, where 0
+// means "default" and a negative value means none.
+func llmRetries(n int) int {
+	if n == 0 {
+		return -1
+	}
+	return n
 }

@@ -48,6 +48,12 @@ type Config struct {
 	// OpenAI resource endpoint. OpenAIAPIVersion is OPENAI_API_VERSION.
 	OpenAIAzure      bool
 	OpenAIAPIVersion string
+	// OpenAITimeout is OPENAI_TIMEOUT, the bound on one model call
+	// (default 90s); OpenAIMaxRetries is OPENAI_MAX_RETRIES, retries of one
+	// call after a 429, 5xx or timeout before the task itself is retried
+	// (default 4).
+	OpenAITimeout    time.Duration
+	OpenAIMaxRetries int
 	// AnswerCheck is GENERATION_ANSWER_CHECK (default true): a second model
 	// pass answers each objective question without the key.
 	AnswerCheck bool
@@ -113,6 +119,8 @@ func FromEnv(getenv func(string) string) (*Config, error) {
 		OpenAIModel:          p.str("OPENAI_MODEL", "gpt-4o-mini"),
 		OpenAIAzure:          strings.EqualFold(p.str("OPENAI_API_TYPE", "openai"), "azure"),
 		OpenAIAPIVersion:     p.str("OPENAI_API_VERSION", ""),
+		OpenAITimeout:        p.duration("OPENAI_TIMEOUT", 90*time.Second),
+		OpenAIMaxRetries:     p.int("OPENAI_MAX_RETRIES", 4),
 		AnswerCheck:          p.bool("GENERATION_ANSWER_CHECK", true),
 		LLMRequestsPerMinute: p.int("RATE_LIMIT_LLM_RPM", 500),
 		LLMTokensPerMinute:   p.int("RATE_LIMIT_LLM_TPM", 200000),
@@ -190,6 +198,12 @@ func (p *parser) check(c *Config) {
 	}
 	if c.Production() && c.BcryptCost < 10 {
 		p.fail("BCRYPT_COST", "must be at least 10 in production")
+	}
+	if c.OpenAITimeout <= 0 {
+		p.fail("OPENAI_TIMEOUT", "must be positive")
+	}
+	if c.OpenAIMaxRetries < 0 {
+		p.fail("OPENAI_MAX_RETRIES", "must not be negative")
 	}
 	if c.OpenAIAzure && c.OpenAIBaseURL == "" {
 		p.fail("OPENAI_BASE_URL", "is required with OPENAI_API_TYPE=azure (https://NAME.openai.azure.com/)")
