@@ -121,6 +121,24 @@ func TestEditQuiz(t *testing.T) {
 	if final.Questions[len(final.Questions)-1].ID != added.ID {
 		t.Error("added question is not last")
 	}
+
+	// Deleting the quiz removes it (and its exports) but not its document.
+	var ex struct{ Export quizflow.Export }
+	if err := c.Do(ctx, "POST", path+"/exports", map[string]any{"format": "csv"}, &ex); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Do(ctx, "DELETE", path, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Do(ctx, "GET", path, nil, nil); client.StatusOf(err) != 404 {
+		t.Errorf("quiz after delete: %v, want 404", err)
+	}
+	if err := c.Do(ctx, "GET", "/v1/exports/"+ex.Export.ID, nil, nil); client.StatusOf(err) != 404 {
+		t.Errorf("export of a deleted quiz: %v, want 404", err)
+	}
+	if err := c.Do(ctx, "GET", "/v1/documents/"+q.DocumentID, nil, nil); err != nil {
+		t.Errorf("document after deleting its quiz: %v", err)
+	}
 }
 
 func fieldOf(err error) string {

@@ -312,23 +312,21 @@ func (s *Server) deleteExportsOfDocument(ctx context.Context, owner, docID strin
 	if err != nil {
 		return err
 	}
-	keys := make([]string, 0, len(es))
-	for _, e := range es {
-		keys = append(keys, e.BlobKey)
-	}
-	if err := s.Blobs.Delete(ctx, keys...); err != nil {
-		return err
-	}
-	return s.Store.DeleteExportsOfDocument(ctx, owner, docID)
+	return s.deleteExports(ctx, es, func() error { return s.Store.DeleteExportsOfDocument(ctx, owner, docID) })
 }
 
 // deleteExportsOfQuiz removes the files, then the records, of every export
-// of owner's quiz quizID (for deleting a single quiz).
+// of owner's quiz quizID.
 func (s *Server) deleteExportsOfQuiz(ctx context.Context, owner, quizID string) error {
 	es, err := s.Store.ExportsOfQuiz(ctx, owner, quizID)
 	if err != nil {
 		return err
 	}
+	return s.deleteExports(ctx, es, func() error { return s.Store.DeleteExportsOfQuiz(ctx, owner, quizID) })
+}
+
+// deleteExports deletes the files of es, then runs deleteRecords.
+func (s *Server) deleteExports(ctx context.Context, es []quizflow.Export, deleteRecords func() error) error {
 	keys := make([]string, 0, len(es))
 	for _, e := range es {
 		keys = append(keys, e.BlobKey)
@@ -336,5 +334,5 @@ func (s *Server) deleteExportsOfQuiz(ctx context.Context, owner, quizID string) 
 	if err := s.Blobs.Delete(ctx, keys...); err != nil {
 		return err
 	}
-	return s.Store.DeleteExportsOfQuiz(ctx, owner, quizID)
+	return deleteRecords()
 }

@@ -50,3 +50,20 @@ func (s *Server) listQuizzes(c echo.Context) error {
 	}
 	return c.JSON(http.StatusOK, map[string]any{"quizzes": out})
 }
+
+// deleteQuiz removes a quiz and its exports (files first); its document
+// and jobs stay.
+func (s *Server) deleteQuiz(c echo.Context) error {
+	ctx := c.Request().Context()
+	q, err := s.ownedQuiz(c)
+	if err != nil {
+		return err
+	}
+	if err := s.deleteExportsOfQuiz(ctx, q.OwnerID, q.ID); err != nil {
+		return err
+	}
+	if err := s.Store.DeleteQuiz(ctx, q.ID); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}

@@ -41,6 +41,7 @@ func (s *Server) routes() {
 	// End of exports.
 
 	u.PATCH("/quizzes/:id", s.patchQuiz)
+	u.DELETE("/quizzes/:id", s.deleteQuiz)
 	u.POST("/quizzes/:id/questions", s.addQuestion)
 	u.PATCH("/quizzes/:id/questions/:qid", s.patchQuestion)
 	u.DELETE("/quizzes/:id/questions/:qid", s.deleteQuestion)

@@ -83,3 +83,11 @@ func (s *Store) DeleteQuizzesOfDocument(ctx context.Context, owner, docID string
 	}
 	return nil
 }
+
+// DeleteQuiz removes quiz id.
+func (s *Store) DeleteQuiz(ctx context.Context, id string) error {
+	if _, err := s.db.Collection(colQuizzes).DeleteOne(ctx, bson.M{"_id": id}); err != nil {
+		return fmt.Errorf("delete quiz: %w", err)
+	}
+	return nil
+}
