@@ -153,6 +153,7 @@ func (a *App) RunAPI(ctx context.Context, ready func(addr string)) error {
 func (a *App) WorkerDeps() worker.Deps {
 	return worker.Deps{
 		Log: a.Log, Store: a.Store, Blobs: a.Blobs, Queue: a.Queue, Generator: a.Generator,
+		Inspector:   asynq.NewInspectorFromRedisClient(a.Redis),
 		Extract:     extract.Limits{MaxPages: a.Cfg.MaxPages},
 		MaxFileSize: a.Cfg.MaxFileSize,
 	}

@@ -150,7 +150,7 @@ func (s *Server) createExport(c echo.Context) error {
 
 	job := &quizflow.Job{
 		ID: quizflow.NewID("job"), OwnerID: user.ID, Kind: quizflow.JobExport,
-		QuizID: q.ID, DocumentID: q.DocumentID, RequestID: requestID(c),
+		QuizID: q.ID, DocumentID: q.DocumentID, ExportID: id, RequestID: requestID(c),
 	}
 	if err := s.Store.CreateJob(ctx, job); err != nil {
 		return err

@@ -3,8 +3,10 @@ package mongostore
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/quizflow/quizflow/internal/quizflow"
 )
@@ -99,6 +101,34 @@ func (s *Store) FailJob(ctx context.Context, id string, jerr quizflow.JobError) 
 func (s *Store) DeleteJobsOfDocument(ctx context.Context, owner, docID string) error {
 	if _, err := s.db.Collection(colJobs).DeleteMany(ctx, bson.M{"owner_id": owner, "document_id": docID}); err != nil {
 		return fmt.Errorf("delete jobs: %w", err)
+	}
+	return nil
+}
+
+// StaleJobs returns up to limit jobs that have not finished and have not
+// been updated since before: candidates for reconciliation after a crash
+// lost their task.
+func (s *Store) StaleJobs(ctx context.Context, before time.Time, limit int64) ([]quizflow.Job, error) {
+	cur, err := s.db.Collection(colJobs).Find(ctx,
+		bson.M{"status": notFinished, "updated_at": bson.M{"$lt": before}},
+		options.Find().SetLimit(limit))
+	if err != nil {
+		return nil, fmt.Errorf("find stale jobs: %w", err)
+	}
+	out := []quizflow.Job{}
+	if err := cur.All(ctx, &out); err != nil {
+		return nil, fmt.Errorf("read stale jobs: %w", err)
+	}
+	return out, nil
+}
+
+// TouchJob records that job id was looked at now, so reconciliation does
+// not act on it again at once.
+func (s *Store) TouchJob(ctx context.Context, id string) error {
+	_, err := s.db.Collection(colJobs).UpdateOne(ctx, bson.M{"_id": id, "status": notFinished},
+		bson.M{"$set": bson.M{"updated_at": s.now()}})
+	if err != nil {
+		return fmt.Errorf("touch job: %w", err)
 	}
 	return nil
 }

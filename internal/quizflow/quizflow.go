@@ -128,6 +128,7 @@ type Job struct {
 	DocumentID string    `json:"document_id,omitempty" bson:"document_id,omitempty"`
 	QuizID     string    `json:"quiz_id,omitempty" bson:"quiz_id,omitempty"`
 	QuestionID string    `json:"question_id,omitempty" bson:"question_id,omitempty"`
+	ExportID   string    `json:"export_id,omitempty" bson:"export_id,omitempty"`
 	// Options are the generation options of a quiz or regenerate job.
 	Options   *GenerateOptions `json:"options,omitempty" bson:"options,omitempty"`
 	RequestID string           `json:"-" bson:"request_id,omitempty"`

@@ -2,13 +2,25 @@ package worker
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"time"
 
 	"github.com/hibiken/asynq"
 
+	"github.com/quizflow/quizflow/internal/quizflow"
 	"github.com/quizflow/quizflow/jobs"
 )
 
-// cleanupHandler removes expired records (refresh tokens past their expiry).
+// StaleAfter is how long an unfinished job may go without an update
+// before the cleanup task checks that its task still exists.
+const StaleAfter = 30 * time.Minute
+
+// maxReconcile bounds the jobs one cleanup run looks at.
+const maxReconcile = 500
+
+// cleanupHandler removes expired records (refresh tokens past their
+// expiry) and reconciles jobs whose task was lost.
 type cleanupHandler struct{ d Deps }
 
 func (h *cleanupHandler) ProcessTask(ctx context.Context, t *asynq.Task) error {
@@ -20,6 +32,137 @@ func (h *cleanupHandler) ProcessTask(ctx context.Context, t *asynq.Task) error {
 	if err != nil {
 		return err
 	}
-	h.d.Log.Info().Int64("refresh_tokens", n).Time("slot", p.Slot).Msg("cleanup done")
+	requeued, failed, err := h.reconcile(ctx, p.Slot)
+	if err != nil {
+		return err
+	}
+	h.d.Log.Info().Int64("refresh_tokens", n).Int("jobs_requeued", requeued).Int("jobs_failed", failed).
+		Time("slot", p.Slot).Msg("cleanup done")
 	return nil
+}
+
+// reconcile finds unfinished jobs untouched since before StaleAfter and
+// checks their tasks in Redis. A job whose task is gone (the API crashed
+// between recording the job and enqueueing it, or Redis lost data) is
+// enqueued again: handlers are idempotent, so this is safe even if the
+// work was in fact done. A job whose task was archived (retries exhausted
+// while recording the failure also failed) is failed with a message.
+func (h *cleanupHandler) reconcile(ctx context.Context, now time.Time) (requeued, failed int, err error) {
+	d := h.d
+	if d.Inspector == nil {
+		return 0, 0, nil
+	}
+	stale, err := d.Store.StaleJobs(ctx, now.Add(-StaleAfter), maxReconcile)
+	if err != nil {
+		return 0, 0, err
+	}
+	for _, job := range stale {
+		state, err := h.taskState(job)
+		if err != nil {
+			return requeued, failed, err
+		}
+		switch state {
+		case taskAlive:
+			continue
+		case taskArchived:
+			if err := d.Store.FailJob(ctx, job.ID, quizflow.JobError{Code: quizflow.EINTERNAL,
+				Message: "This job stopped after repeated errors. Please try again."}); err != nil {
+				return requeued, failed, err
+			}
+			failed++
+		case taskMissing:
+			task, err := h.resume(ctx, job)
+			if err != nil {
+				return requeued, failed, err
+			}
+			if task == nil {
+				if err := d.Store.FailJob(ctx, job.ID, quizflow.JobError{Code: quizflow.EINTERNAL,
+					Message: "This job was interrupted. Please start it again."}); err != nil {
+					return requeued, failed, err
+				}
+				failed++
+				continue
+			}
+			if _, err := d.Queue.EnqueueContext(ctx, task); err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) {
+				return requeued, failed, fmt.Errorf("re-enqueue job %s: %w", job.ID, err)
+			}
+			if err := d.Store.TouchJob(ctx, job.ID); err != nil {
+				return requeued, failed, err
+			}
+			d.Log.Warn().Str("job_id", job.ID).Str("task", task.Type()).Msg("re-enqueued a job whose task was lost")
+			requeued++
+		}
+	}
+	return requeued, failed, nil
+}
+
+type taskState int
+
+const (
+	taskMissing taskState = iota
+	taskAlive
+	taskArchived
+)
+
+// taskIDs lists the queue and task ID a job's tasks would have.
+func taskIDs(job quizflow.Job) [][2]string {
+	switch job.Kind {
+	case quizflow.JobQuiz:
+		return [][2]string{{jobs.QueueExtract, "extract:" + job.ID}, {jobs.QueueGenerate, "generate:" + job.ID}}
+	case quizflow.JobRegenerate:
+		return [][2]string{{jobs.QueueGenerate, "regenerate:" + job.ID}}
+	case quizflow.JobExport:
+		return [][2]string{{jobs.QueueExport, "export:" + job.ID}}
+	}
+	return nil
+}
+
+func (h *cleanupHandler) taskState(job quizflow.Job) (taskState, error) {
+	state := taskMissing
+	for _, q := range taskIDs(job) {
+		info, err := h.d.Inspector.GetTaskInfo(q[0], q[1])
+		if errors.Is(err, asynq.ErrTaskNotFound) || errors.Is(err, asynq.ErrQueueNotFound) {
+			continue
+		}
+		if err != nil {
+			return 0, fmt.Errorf("inspect task %s: %w", q[1], err)
+		}
+		if info.State == asynq.TaskStateArchived {
+			state = taskArchived
+			continue
+		}
+		if info.State != asynq.TaskStateCompleted {
+			return taskAlive, nil
+		}
+	}
+	return state, nil
+}
+
+// resume returns the task that continues job, or nil if it cannot be
+// resumed from its record alone.
+func (h *cleanupHandler) resume(ctx context.Context, job quizflow.Job) (*asynq.Task, error) {
+	switch job.Kind {
+	case quizflow.JobQuiz:
+		doc, err := h.d.Store.Document(ctx, job.DocumentID, job.OwnerID)
+		if quizflow.ErrorCode(err) == quizflow.ENOTFOUND {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		p := jobs.DocumentPayload{JobID: job.ID, DocumentID: doc.ID, OwnerID: job.OwnerID, RequestID: job.RequestID}
+		if doc.TextKey != "" {
+			return jobs.NewGenerateTask(p)
+		}
+		return jobs.NewExtractTask(p)
+	case quizflow.JobRegenerate:
+		return jobs.NewRegenerateTask(jobs.RegeneratePayload{JobID: job.ID, QuizID: job.QuizID,
+			QuestionID: job.QuestionID, OwnerID: job.OwnerID, RequestID: job.RequestID})
+	case quizflow.JobExport:
+		if job.ExportID == "" {
+			return nil, nil
+		}
+		return jobs.NewExportTask(jobs.ExportPayload{JobID: job.ID, ExportID: job.ExportID, OwnerID: job.OwnerID, RequestID: job.RequestID})
+	}
+	return nil, nil
 }

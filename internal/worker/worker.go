@@ -28,6 +28,9 @@ type Deps struct {
 	Store     *mongostore.Store
 	Blobs     *s3blob.Store
 	Queue     *asynq.Client
+	// Inspector lets the cleanup task find jobs whose task was lost; nil
+	// turns that reconciliation off.
+	Inspector *asynq.Inspector
 	Generator generate.Generator
 	// Extract bounds each extraction (pages, bytes, time).
 	Extract extract.Limits
