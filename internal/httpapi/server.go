@@ -57,6 +57,11 @@ func New(d Deps) *Server {
 	e := s.echo
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = errorHandler(d.Log)
+	// Client IPs (for rate limits and logs) come from X-Forwarded-For only
+	// when the hop that set it is a trusted proxy (loopback or a private
+	// network, as load balancers are); otherwise from the connection, so
+	// a client cannot spoof its way past the limit.
+	e.IPExtractor = echo.ExtractIPFromXFFHeader()
 	e.Use(middleware.RequestIDWithConfig(middleware.RequestIDConfig{
 		// Accept a caller's ID only if it is short and plain.
 		Generator: func() string { return newRequestID() },
