@@ -53,15 +53,8 @@ func (h *exportHandler) ProcessTask(ctx context.Context, t *asynq.Task) error {
 	if err == nil || errors.Is(err, errJobFinished) {
 		return err
 	}
-	retried, _ := asynq.GetRetryCount(ctx)
-	maxRetry, _ := asynq.GetMaxRetry(ctx)
-	var jerr quizflow.JobError
-	switch {
-	case quizflow.IsUserError(err):
-		jerr = quizflow.JobError{Code: quizflow.ErrorCode(err), Message: quizflow.ErrorMessage(err)}
-	case retried >= maxRetry || errors.Is(err, asynq.SkipRetry):
-		jerr = quizflow.JobError{Code: quizflow.EINTERNAL, Message: "Something went wrong while building this export, and retrying did not help. Please request it again later."}
-	default:
+	jerr, final := finalError(ctx, err, genericFailure(jobs.TypeQuizExport))
+	if !final {
 		return err // transient: retried, the export stays running
 	}
 	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)

@@ -107,19 +107,12 @@ func failJobs(d Deps) asynq.MiddlewareFunc {
 			if jerr := json.Unmarshal(t.Payload(), &ref); jerr != nil || ref.JobID == "" {
 				return err
 			}
-			retried, _ := asynq.GetRetryCount(ctx)
-			maxRetry, _ := asynq.GetMaxRetry(ctx)
-			final := retried >= maxRetry || errors.Is(err, asynq.SkipRetry)
-			var jerr quizflow.JobError
-			switch {
-			case quizflow.IsUserError(err):
-				jerr = quizflow.JobError{Code: quizflow.ErrorCode(err), Message: quizflow.ErrorMessage(err)}
-				final = true
-				err = fmt.Errorf("%w: %w", err, asynq.SkipRetry)
-			case final:
-				jerr = quizflow.JobError{Code: quizflow.EINTERNAL, Message: "Something went wrong while processing this document, and retrying did not help. Please try again later."}
-			default:
+			jerr, final := finalError(ctx, err, genericFailure(t.Type()))
+			if !final {
 				return err
+			}
+			if quizflow.IsUserError(err) {
+				err = fmt.Errorf("%w: %w", err, asynq.SkipRetry)
 			}
 			// The handler's context may be done (timeout); record the
 			// failure regardless.
@@ -152,6 +145,31 @@ func logTasks(log zerolog.Logger) asynq.MiddlewareFunc {
 			return err
 		})
 	}
+}
+
+// genericFailure is the message of a job whose task of type typ failed
+// for reasons that are not the user's and retries did not cure.
+func genericFailure(typ string) string {
+	if typ == jobs.TypeQuizExport {
+		return "Something went wrong while building this export, and retrying did not help. Please request it again later."
+	}
+	return "Something went wrong while processing this document, and retrying did not help. Please try again later."
+}
+
+// finalError decides whether a handler's error ends its job, and with what
+// user-facing error: a user error (*quizflow.Error) ends it at once with
+// its own message; any other error is transient until the last attempt,
+// which ends the job with generic.
+func finalError(ctx context.Context, err error, generic string) (quizflow.JobError, bool) {
+	if quizflow.IsUserError(err) {
+		return quizflow.JobError{Code: quizflow.ErrorCode(err), Message: quizflow.ErrorMessage(err)}, true
+	}
+	retried, _ := asynq.GetRetryCount(ctx)
+	maxRetry, _ := asynq.GetMaxRetry(ctx)
+	if retried >= maxRetry || errors.Is(err, asynq.SkipRetry) {
+		return quizflow.JobError{Code: quizflow.EINTERNAL, Message: generic}, true
+	}
+	return quizflow.JobError{}, false
 }
 
 // loadJob returns the job a task works for, or errJobFinished if it has
