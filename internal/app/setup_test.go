@@ -174,3 +174,6 @@ func raw(t testing.TB, method, url, token string, body io.Reader, header map[str
 	b, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, string(b), resp.Header
 }
+
+// sleepBriefly paces polling loops.
+func sleepBriefly() { time.Sleep(10 * time.Millisecond) }
