@@ -24,10 +24,10 @@ import (
 
 // Deps are what the handlers use.
 type Deps struct {
-	Log       zerolog.Logger
-	Store     *mongostore.Store
-	Blobs     *s3blob.Store
-	Queue     *asynq.Client
+	Log   zerolog.Logger
+	Store *mongostore.Store
+	Blobs *s3blob.Store
+	Queue *asynq.Client
 	// Inspector lets the cleanup task find jobs whose task was lost; nil
 	// turns that reconciliation off.
 	Inspector *asynq.Inspector
