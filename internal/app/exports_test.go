@@ -13,6 +13,7 @@ import (
 
 	"github.com/quizflow/quizflow/internal/client"
 	"github.com/quizflow/quizflow/internal/export"
+	"github.com/quizflow/quizflow/internal/export/exporttest"
 	"github.com/quizflow/quizflow/internal/quizflow"
 )
 
@@ -212,6 +213,10 @@ func TestExports(t *testing.T) {
 			}
 			if len(body2) == 0 || int64(len(body2)) != got.Size || !bytes.Equal(body2, fresh.Data) {
 				t.Errorf("downloaded %d bytes (export size %d) differ from a fresh rendering (%d bytes)", len(body2), got.Size, len(fresh.Data))
+			}
+			if f.Name == "qti12-canvas" || f.Name == "qti21" {
+				// What users download validates against the IMS schemas.
+				exporttest.ValidatePackage(t, f.Name, body2)
 			}
 			if strings.Join(got.Warnings, "\n") != strings.Join(fresh.Warnings, "\n") || strings.Join(job.Warnings, "\n") != strings.Join(fresh.Warnings, "\n") {
 				t.Errorf("warnings: export %q job %q render %q", got.Warnings, job.Warnings, fresh.Warnings)

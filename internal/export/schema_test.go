@@ -2,11 +2,11 @@ package export
 
 import (
 	"bytes"
-	"encoding/xml"
-	"io"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/quizflow/quizflow/internal/export/exporttest"
 )
 
 // Schema validation runs libxml2's xmllint (Debian package libxml2-utils)
@@ -16,56 +16,7 @@ import (
 // package against its schema, and the manifest against IMS CP.
 func validateQTIPackage(t *testing.T, format string, opts Options) {
 	t.Helper()
-	schemas := schemasDir(t)
-	f := render(t, fixture(t), format, opts)
-	files := unzip(t, f.Data)
-	var itemsXSD, cpXSD string
-	var items []string
-	switch format {
-	case "qti12-canvas":
-		itemsXSD = filepath.Join(schemas, "qti12", "ims_qtiasiv1p2.xsd")
-		cpXSD = filepath.Join(schemas, "cp", "imscp_v1p1.xsd")
-		items = filesMatching(files, func(n string) bool {
-			dir, base, ok := strings.Cut(n, "/")
-			return ok && base == dir+".xml"
-		})
-		// assessment_meta.xml is Canvas's own vocabulary, with no schema
-		// here: check that it is well-formed.
-		for _, n := range filesMatching(files, func(n string) bool { return strings.HasSuffix(n, "/assessment_meta.xml") }) {
-			wellFormed(t, n, files[n])
-		}
-	case "qti21":
-		itemsXSD = filepath.Join(schemas, "qti21", "qtiv2p1", "imsqti_v2p1.xsd")
-		cpXSD = filepath.Join(schemas, "qti21", "imscp_v1p1.xsd")
-		items = filesMatching(files, func(n string) bool { return n != "imsmanifest.xml" })
-	}
-	if len(items) == 0 {
-		t.Fatalf("%s: nothing to validate in %v", format, sortedKeys(files))
-	}
-	if out, ok := xmllint(t, itemsXSD, writeTemp(t, files, items...)...); !ok {
-		t.Errorf("%s: QTI files do not validate:\n%s", format, out)
-	}
-	for _, xsd := range []string{cpXSD, filepath.Join(schemas, "cp", "imscp_v1p1.xsd")} {
-		if out, ok := xmllint(t, xsd, writeTemp(t, files, "imsmanifest.xml")...); !ok {
-			t.Errorf("%s: manifest does not validate against %s:\n%s", format, xsd, out)
-		}
-	}
-}
-
-// wellFormed fails the test if data is not well-formed XML.
-func wellFormed(t *testing.T, name string, data []byte) {
-	t.Helper()
-	d := xml.NewDecoder(bytes.NewReader(data))
-	for {
-		_, err := d.Token()
-		if err == io.EOF {
-			return
-		}
-		if err != nil {
-			t.Errorf("%s is not well-formed: %v", name, err)
-			return
-		}
-	}
+	exporttest.ValidatePackage(t, format, render(t, fixture(t), format, opts).Data)
 }
 
 func TestSchemaQTI12(t *testing.T) {
