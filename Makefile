@@ -3,7 +3,7 @@
 GO ?= go
 PKGS ?= ./...
 
-.PHONY: run test test-race bench build vet fmt fuzz compose-check docker
+.PHONY: run test test-race bench build vet lint fuzz compose-check
 
 run:
 	$(GO) run ./cmd/quizflow dev
@@ -17,6 +17,11 @@ test-race:
 vet:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1)
 	$(GO) vet $(PKGS)
+
+# staticcheck on top of vet (installed with go install when missing).
+lint: vet
+	@command -v staticcheck >/dev/null || $(GO) install honnef.co/go/tools/cmd/staticcheck@latest
+	PATH="$$PATH:$$($(GO) env GOPATH)/bin" staticcheck $(PKGS)
 
 bench:
 	$(GO) test -run "^$$" -bench . -benchmem -count=1 -timeout 30m ./internal/extract/ ./internal/generate/ ./internal/offline/ ./internal/export/

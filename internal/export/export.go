@@ -253,17 +253,6 @@ func (r *run) warnNoFeedback() {
 	}
 }
 
-// only returns a carries function accepting the listed types.
-func only(why string, types ...string) func(*quizflow.Question) string {
-	return func(q *quizflow.Question) string {
-		for _, t := range types {
-			if q.Type == t {
-				return ""
-			}
-		}
-		return why
-	}
-}
 
 // warnPoints notes a score other than 1 that the format cannot hold (the
 // LMS will give the question its default of 1 point).

@@ -56,12 +56,11 @@ func hasWarning(warnings []string, parts ...string) bool {
 
 // Thin names for the shared helpers of package exporttest.
 var (
-	unzip         = exporttest.Unzip
-	schemasDir    = exporttest.SchemasDir
-	xmllint       = exporttest.Xmllint
-	writeTemp     = exporttest.WriteTemp
-	filesMatching = exporttest.FilesMatching
-	wellFormed    = exporttest.WellFormed
+	unzip      = exporttest.Unzip
+	schemasDir = exporttest.SchemasDir
+	xmllint    = exporttest.Xmllint
+	writeTemp  = exporttest.WriteTemp
+	wellFormed = exporttest.WellFormed
 )
 
 func sortedKeys[V any](m map[string]V) []string { return exporttest.SortedKeys(m) }

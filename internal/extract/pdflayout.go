@@ -24,10 +24,9 @@ const (
 )
 
 type line struct {
-	text       string
-	y, size    float64
-	x0, x1     float64
-	startsWord bool
+	text    string
+	y, size float64
+	x0, x1  float64
 }
 
 // layoutPage turns a page's glyphs into text: lines by baseline, top to

@@ -14,12 +14,15 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/feature/s3/manager"
+	"github.com/aws/aws-sdk-go-v2/feature/s3/transfermanager"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	"github.com/quizflow/quizflow/internal/quizflow"
 )
+
+// minPartSize is S3's smallest multipart part (the last part may be smaller).
+const minPartSize = 5 << 20
 
 // Config says which store and bucket to use.
 type Config struct {
@@ -37,7 +40,7 @@ type Config struct {
 type Store struct {
 	client   *s3.Client
 	presign  *s3.PresignClient
-	uploader *manager.Uploader
+	uploader *transfermanager.Client
 	bucket   string
 }
 
@@ -64,11 +67,12 @@ func New(ctx context.Context, cfg Config) (*Store, error) {
 	return &Store{
 		client:  client,
 		presign: s3.NewPresignClient(client),
-		uploader: manager.NewUploader(client, func(u *manager.Uploader) {
+		uploader: transfermanager.New(client, func(o *transfermanager.Options) {
 			// Parts are buffered one at a time: memory per upload stays
-			// near PartSize whatever the file size.
-			u.PartSize = manager.MinUploadPartSize
-			u.Concurrency = 1
+			// near PartSizeBytes whatever the file size.
+			o.PartSizeBytes = minPartSize
+			o.MultipartUploadThreshold = minPartSize
+			o.Concurrency = 1
 		}),
 		bucket: cfg.Bucket,
 	}, nil
@@ -100,7 +104,7 @@ func (s *Store) EnsureBucket(ctx context.Context) error {
 
 // Upload streams r to key without holding it all in memory.
 func (s *Store) Upload(ctx context.Context, key string, r io.Reader, contentType string) error {
-	_, err := s.uploader.Upload(ctx, &s3.PutObjectInput{
+	_, err := s.uploader.UploadObject(ctx, &transfermanager.UploadObjectInput{
 		Bucket: &s.bucket, Key: &key, Body: r, ContentType: aws.String(contentType),
 	})
 	if err != nil {
