@@ -253,7 +253,6 @@ func (r *run) warnNoFeedback() {
 	}
 }
 
-
 // warnPoints notes a score other than 1 that the format cannot hold (the
 // LMS will give the question its default of 1 point).
 func (r *run) warnPoints(it *item) {
