@@ -377,11 +377,15 @@ func (s *Server) newQuiz(c echo.Context) error {
 }
 
 func (s *Server) listDocuments(c echo.Context) error {
-	docs, err := s.Store.Documents(c.Request().Context(), currentUser(c).ID, 200)
+	p, err := pageRequest(c)
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, map[string]any{"documents": docs})
+	docs, next, err := s.Store.Documents(c.Request().Context(), currentUser(c).ID, p)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, listing("documents", docs, next))
 }
 
 // ownedDocument loads the path's document if the caller owns it.

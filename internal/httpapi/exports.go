@@ -259,7 +259,11 @@ func (s *Server) listExports(c echo.Context) error {
 	if quizID != "" && !quizflow.ValidID("quiz", quizID) {
 		return quizflow.Invalid("quiz_id", "quiz_id is not a quiz ID.")
 	}
-	es, err := s.Store.Exports(c.Request().Context(), currentUser(c).ID, quizID, 200)
+	p, err := pageRequest(c)
+	if err != nil {
+		return err
+	}
+	es, next, err := s.Store.Exports(c.Request().Context(), currentUser(c).ID, quizID, p)
 	if err != nil {
 		return err
 	}
@@ -267,7 +271,7 @@ func (s *Server) listExports(c echo.Context) error {
 	for i := range es {
 		out[i] = viewExport(&es[i])
 	}
-	return c.JSON(http.StatusOK, map[string]any{"exports": out})
+	return c.JSON(http.StatusOK, listing("exports", out, next))
 }
 
 // downloadExport redirects the owner to a presigned link to the file,

@@ -21,9 +21,13 @@ func (s *Server) getJob(c echo.Context) error {
 }
 
 func (s *Server) listJobs(c echo.Context) error {
-	js, err := s.Store.Jobs(c.Request().Context(), currentUser(c).ID, 200)
+	p, err := pageRequest(c)
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, map[string]any{"jobs": js})
+	js, next, err := s.Store.Jobs(c.Request().Context(), currentUser(c).ID, p)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, listing("jobs", js, next))
 }

@@ -39,7 +39,11 @@ type quizSummary struct {
 }
 
 func (s *Server) listQuizzes(c echo.Context) error {
-	qs, err := s.Store.Quizzes(c.Request().Context(), currentUser(c).ID, 200)
+	p, err := pageRequest(c)
+	if err != nil {
+		return err
+	}
+	qs, next, err := s.Store.Quizzes(c.Request().Context(), currentUser(c).ID, p)
 	if err != nil {
 		return err
 	}
@@ -48,7 +52,7 @@ func (s *Server) listQuizzes(c echo.Context) error {
 		out[i] = quizSummary{ID: q.ID, DocumentID: q.DocumentID, Title: q.Title, Language: q.Language,
 			QuestionCount: len(q.Questions), Usage: q.Usage, Version: q.Version, CreatedAt: q.CreatedAt, UpdatedAt: q.UpdatedAt}
 	}
-	return c.JSON(http.StatusOK, map[string]any{"quizzes": out})
+	return c.JSON(http.StatusOK, listing("quizzes", out, next))
 }
 
 // deleteQuiz removes a quiz and its exports (files first); its document

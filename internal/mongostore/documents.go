@@ -28,9 +28,10 @@ func (s *Store) Document(ctx context.Context, id, owner string) (*quizflow.Docum
 	return &d, nil
 }
 
-// Documents lists owner's documents, newest first.
-func (s *Store) Documents(ctx context.Context, owner string, limit int64) ([]quizflow.Document, error) {
-	return listOwned[quizflow.Document](ctx, s, colDocuments, owner, limit, nil)
+// Documents returns a page of owner's documents, newest first, and the
+// next page's cursor. It returns EINVALID for a bad cursor.
+func (s *Store) Documents(ctx context.Context, owner string, p quizflow.PageRequest) ([]quizflow.Document, string, error) {
+	return pageOwned[quizflow.Document](ctx, s, colDocuments, owner, p, nil)
 }
 
 // SetDocumentStatus sets the status of document id.

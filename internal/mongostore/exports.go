@@ -47,13 +47,15 @@ func (s *Store) Export(ctx context.Context, id, owner string) (*quizflow.Export,
 	return &e, nil
 }
 
-// Exports lists owner's exports, newest first; quizID "" lists them all.
-func (s *Store) Exports(ctx context.Context, owner, quizID string, limit int64) ([]quizflow.Export, error) {
+// Exports returns a page of owner's exports, newest first, and the next
+// page's cursor; quizID "" lists them all. It returns EINVALID for a bad
+// cursor.
+func (s *Store) Exports(ctx context.Context, owner, quizID string, p quizflow.PageRequest) ([]quizflow.Export, string, error) {
 	var extra bson.M
 	if quizID != "" {
 		extra = bson.M{"quiz_id": quizID}
 	}
-	return listOwned[quizflow.Export](ctx, s, colExports, owner, limit, extra)
+	return pageOwned[quizflow.Export](ctx, s, colExports, owner, p, extra)
 }
 
 // ExportRunning marks export id running for job jobID. It returns false if
@@ -124,13 +126,13 @@ func (s *Store) DeleteJob(ctx context.Context, id string) error {
 // ExportsOfQuiz lists every export of owner's quiz quizID, so its files can
 // be deleted before DeleteExportsOfQuiz drops the records.
 func (s *Store) ExportsOfQuiz(ctx context.Context, owner, quizID string) ([]quizflow.Export, error) {
-	return s.Exports(ctx, owner, quizID, 0)
+	return listOwned[quizflow.Export](ctx, s, colExports, owner, bson.M{"quiz_id": quizID})
 }
 
 // ExportsOfDocument lists every export of the quizzes of owner's document
 // docID.
 func (s *Store) ExportsOfDocument(ctx context.Context, owner, docID string) ([]quizflow.Export, error) {
-	return listOwned[quizflow.Export](ctx, s, colExports, owner, 0, bson.M{"document_id": docID})
+	return listOwned[quizflow.Export](ctx, s, colExports, owner, bson.M{"document_id": docID})
 }
 
 // DeleteExportsOfQuiz removes the export records of owner's quiz quizID.

@@ -32,9 +32,10 @@ func (s *Store) Job(ctx context.Context, id, owner string) (*quizflow.Job, error
 	return &j, nil
 }
 
-// Jobs lists owner's jobs, newest first.
-func (s *Store) Jobs(ctx context.Context, owner string, limit int64) ([]quizflow.Job, error) {
-	return listOwned[quizflow.Job](ctx, s, colJobs, owner, limit, nil)
+// Jobs returns a page of owner's jobs, newest first, and the next page's
+// cursor. It returns EINVALID for a bad cursor.
+func (s *Store) Jobs(ctx context.Context, owner string, p quizflow.PageRequest) ([]quizflow.Job, string, error) {
+	return pageOwned[quizflow.Job](ctx, s, colJobs, owner, p, nil)
 }
 
 // notFinished matches jobs that have not reached a final status, so a

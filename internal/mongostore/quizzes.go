@@ -58,9 +58,10 @@ func (s *Store) Quiz(ctx context.Context, id, owner string) (*quizflow.Quiz, err
 	return &q, nil
 }
 
-// Quizzes lists owner's quizzes, newest first.
-func (s *Store) Quizzes(ctx context.Context, owner string, limit int64) ([]quizflow.Quiz, error) {
-	return listOwned[quizflow.Quiz](ctx, s, colQuizzes, owner, limit, nil)
+// Quizzes returns a page of owner's quizzes, newest first, and the next
+// page's cursor. It returns EINVALID for a bad cursor.
+func (s *Store) Quizzes(ctx context.Context, owner string, p quizflow.PageRequest) ([]quizflow.Quiz, string, error) {
+	return pageOwned[quizflow.Quiz](ctx, s, colQuizzes, owner, p, nil)
 }
 
 // QuizByCacheKey returns owner's newest quiz made with cache key key, or

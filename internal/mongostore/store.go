@@ -10,8 +10,11 @@ package mongostore
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -128,23 +131,81 @@ func (s *Store) findOwned(ctx context.Context, col, id, owner, what string, v an
 	return nil
 }
 
-// listOwned returns the owner's records in col, newest first.
-func listOwned[T any](ctx context.Context, s *Store, col, owner string, limit int64, extra bson.M) ([]T, error) {
+// listOwned returns all of the owner's records in col matching extra,
+// newest first.
+func listOwned[T any](ctx context.Context, s *Store, col, owner string, extra bson.M) ([]T, error) {
+	out, _, err := pageOwned[T](ctx, s, col, owner, quizflow.PageRequest{}, extra)
+	return out, err
+}
+
+// pageOwned returns one page of the owner's records in col matching extra,
+// newest first (by created_at, then _id), and the cursor of the next page
+// ("" after the last). A zero p.Limit means no limit.
+func pageOwned[T any](ctx context.Context, s *Store, col, owner string, p quizflow.PageRequest, extra bson.M) ([]T, string, error) {
 	filter := bson.M{"owner_id": owner}
 	for k, v := range extra {
 		filter[k] = v
 	}
+	if p.Cursor != "" {
+		at, id, err := decodeCursor(p.Cursor)
+		if err != nil {
+			return nil, "", err
+		}
+		filter["$or"] = bson.A{
+			bson.M{"created_at": bson.M{"$lt": at}},
+			bson.M{"created_at": at, "_id": bson.M{"$lt": id}},
+		}
+	}
 	opts := options.Find().SetSort(bson.D{{Key: "created_at", Value: -1}, {Key: "_id", Value: -1}})
-	if limit > 0 {
-		opts.SetLimit(limit)
+	if p.Limit > 0 {
+		opts.SetLimit(int64(p.Limit) + 1) // one more tells whether a next page exists
 	}
 	cur, err := s.db.Collection(col).Find(ctx, filter, opts)
 	if err != nil {
-		return nil, fmt.Errorf("list %s: %w", col, err)
+		return nil, "", fmt.Errorf("list %s: %w", col, err)
 	}
-	out := []T{}
-	if err := cur.All(ctx, &out); err != nil {
-		return nil, fmt.Errorf("read %s: %w", col, err)
+	var raws []bson.Raw
+	if err := cur.All(ctx, &raws); err != nil {
+		return nil, "", fmt.Errorf("read %s: %w", col, err)
 	}
-	return out, nil
+	next := ""
+	if p.Limit > 0 && len(raws) > p.Limit {
+		raws = raws[:p.Limit]
+		last := raws[len(raws)-1]
+		at, okAt := last.Lookup("created_at").TimeOK()
+		id, okID := last.Lookup("_id").StringValueOK()
+		if !okAt || !okID {
+			return nil, "", fmt.Errorf("list %s: record without created_at or _id", col)
+		}
+		next = encodeCursor(at, id)
+	}
+	out := make([]T, len(raws))
+	for i, r := range raws {
+		if err := bson.Unmarshal(r, &out[i]); err != nil {
+			return nil, "", fmt.Errorf("decode %s: %w", col, err)
+		}
+	}
+	return out, next, nil
+}
+
+// encodeCursor makes the opaque cursor after the record (at, id).
+func encodeCursor(at time.Time, id string) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(at.UnixMilli(), 10) + "|" + id))
+}
+
+func decodeCursor(c string) (time.Time, string, error) {
+	bad := quizflow.Invalid("cursor", "The cursor is not one this API returned; start again without it.")
+	if len(c) > 200 {
+		return time.Time{}, "", bad
+	}
+	b, err := base64.RawURLEncoding.DecodeString(c)
+	if err != nil {
+		return time.Time{}, "", bad
+	}
+	ms, id, ok := strings.Cut(string(b), "|")
+	n, err := strconv.ParseInt(ms, 10, 64)
+	if !ok || err != nil || id == "" {
+		return time.Time{}, "", bad
+	}
+	return time.UnixMilli(n).UTC(), id, nil
 }

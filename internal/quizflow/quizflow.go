@@ -271,3 +271,16 @@ func OriginalKey(owner, id string) string { return "documents/" + owner + "/" + 
 // TextKey is the blob key of the extracted text (JSON {pages}) of document
 // id of owner.
 func TextKey(owner, id string) string { return "documents/" + owner + "/" + id + "/text.json" }
+
+// Listing bounds.
+const (
+	DefaultPageSize = 50
+	MaxPageSize     = 200
+)
+
+// PageRequest asks for one page of a listing, newest first. Cursor is the
+// opaque NextCursor of the previous page, or "" for the first.
+type PageRequest struct {
+	Limit  int
+	Cursor string
+}
