@@ -25,6 +25,7 @@ import (
 	"github.com/quizflow/quizflow/internal/extract"
 	"github.com/quizflow/quizflow/internal/generate"
 	"github.com/quizflow/quizflow/internal/httpapi"
+	"github.com/quizflow/quizflow/internal/metrics"
 	"github.com/quizflow/quizflow/internal/mongostore"
 	"github.com/quizflow/quizflow/internal/s3blob"
 	"github.com/quizflow/quizflow/internal/scheduler"
@@ -42,6 +43,9 @@ type App struct {
 	Queue     *asynq.Client
 	Auth      *auth.Service
 	Generator generate.Generator
+	// Metrics is the process's one Prometheus registry, shared by the API
+	// and the worker when both run in it (`quizflow dev`, tests).
+	Metrics *metrics.Registry
 }
 
 // NewLogger returns the JSON logger for level ("debug", "info", ...).
@@ -55,7 +59,7 @@ func NewLogger(w io.Writer, level string) zerolog.Logger {
 
 // Open connects to every backing service named by cfg.
 func Open(ctx context.Context, cfg *config.Config, log zerolog.Logger) (*App, error) {
-	a := &App{Cfg: cfg, Log: log}
+	a := &App{Cfg: cfg, Log: log, Metrics: metrics.New()}
 	redisOpt, err := asynq.ParseRedisURI(cfg.RedisURL)
 	if err != nil {
 		return nil, fmt.Errorf("REDIS_URL: %w", err)
@@ -133,13 +137,16 @@ func (a *App) API() *httpapi.Server {
 	if a.Cfg.JWTAccessSecret == "" {
 		secret = randomSecret()
 	}
+	// The queue gauges walk Redis on every scrape, so the API registers
+	// them and the workers do not.
+	a.Metrics.WithQueues(asynq.NewInspectorFromRedisClient(a.Redis))
 	return httpapi.New(httpapi.Deps{
 		Log: a.Log, Auth: a.Auth, Store: a.Store, Blobs: a.Blobs, Queue: a.Queue, Redis: a.Redis,
 		Config: httpapi.Config{
 			MaxFileSize: a.Cfg.MaxFileSize, APIRequestsPerMinute: a.Cfg.APIRequestsPerMinute,
 			CORSOrigins: a.Cfg.CORSOrigin, AdminSecret: secret, RedisConnOpt: a.RedisOpt,
 		},
-	})
+	}).WithMetrics(a.Metrics, a.Cfg.MetricsToken)
 }
 
 // RunAPI serves the API on cfg.Port until ctx ends. ready, if set, is told
@@ -154,6 +161,7 @@ func (a *App) WorkerDeps() worker.Deps {
 	return worker.Deps{
 		Log: a.Log, Store: a.Store, Blobs: a.Blobs, Queue: a.Queue, Generator: a.Generator,
 		Inspector:   asynq.NewInspectorFromRedisClient(a.Redis),
+		Metrics:     a.Metrics,
 		Extract:     extract.Limits{MaxPages: a.Cfg.MaxPages},
 		MaxFileSize: a.Cfg.MaxFileSize,
 	}

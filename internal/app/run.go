@@ -36,7 +36,7 @@ func Run(ctx context.Context, role Role, getenv func(string) string, stderr io.W
 		return a.RunAPI(ctx, func(addr string) { log.Info().Str("addr", addr).Msg("api listening") })
 	case RoleWorker:
 		log.Info().Int("concurrency", cfg.WorkerConcurrency).Msg("worker started")
-		return a.RunWorker(ctx)
+		return a.RunWorkerProcess(ctx, func(addr string) { log.Info().Str("addr", addr).Msg("worker metrics listening") })
 	case RoleScheduler:
 		log.Info().Str("cleanup", cfg.CleanupCron).Msg("scheduler started")
 		return a.RunScheduler(ctx)

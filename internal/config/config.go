@@ -5,6 +5,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"strconv"
 	"strings"
@@ -94,6 +95,15 @@ type Config struct {
 	// BcryptCost is BCRYPT_COST, the password hashing cost (default 10,
 	// at least 4; tests lower it for speed).
 	BcryptCost int
+	// MetricsToken is METRICS_TOKEN: when set, GET /metrics (on the API and
+	// on the worker's METRICS_ADDR) requires "Authorization: Bearer
+	// <token>"; empty leaves metrics open, for a scraper inside the
+	// cluster network.
+	MetricsToken string
+	// MetricsAddr is METRICS_ADDR, where a standalone worker serves GET
+	// /metrics (default ":9091"; "off" gives "", no listener). The API
+	// serves its metrics on PORT.
+	MetricsAddr string
 }
 
 // Production reports whether the configuration is for production.
@@ -142,6 +152,11 @@ func FromEnv(getenv func(string) string) (*Config, error) {
 		PublicURL:            p.str("PUBLIC_URL", ""),
 		CleanupCron:          p.str("CLEANUP_CRON", "@hourly"),
 		BcryptCost:           p.int("BCRYPT_COST", 10),
+		MetricsToken:         p.str("METRICS_TOKEN", ""),
+		MetricsAddr:          p.str("METRICS_ADDR", ":9091"),
+	}
+	if c.MetricsAddr == "off" {
+		c.MetricsAddr = ""
 	}
 	for i, e := range c.AdminEmails {
 		c.AdminEmails[i] = strings.ToLower(e)
@@ -207,6 +222,21 @@ func (p *parser) check(c *Config) {
 	}
 	if c.OpenAIAzure && c.OpenAIBaseURL == "" {
 		p.fail("OPENAI_BASE_URL", "is required with OPENAI_API_TYPE=azure (https://NAME.openai.azure.com/)")
+	}
+	if c.MetricsAddr != "" {
+		if _, port, err := net.SplitHostPort(c.MetricsAddr); err != nil {
+			p.fail("METRICS_ADDR", "must be host:port or :port (e.g. :9091), or off")
+		} else if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+			p.fail("METRICS_ADDR", "must have a port number (0-65535)")
+		}
+	}
+	if c.MetricsToken != "" {
+		if strings.ContainsAny(c.MetricsToken, " \t\r\n") {
+			p.fail("METRICS_TOKEN", "must not contain whitespace")
+		}
+		if c.Production() && len(c.MetricsToken) < 16 {
+			p.fail("METRICS_TOKEN", "must be at least 16 bytes in production (got %d)", len(c.MetricsToken))
+		}
 	}
 	if len(c.S3Bucket) < 3 {
 		p.fail("S3_BUCKET", "must be at least 3 characters")

@@ -47,7 +47,11 @@ func (h *generateHandler) ProcessTask(ctx context.Context, t *asynq.Task) error 
 	if !opts.Fresh {
 		if q, err := d.Store.QuizByCacheKey(ctx, doc.OwnerID, cacheKey); err == nil {
 			usage := quizflow.Usage{Model: q.Usage.Model, Cached: true}
-			return d.Store.SucceedJob(ctx, p.JobID, quizflow.JobResult{QuizID: q.ID}, &usage, q.Warnings)
+			if err := d.Store.SucceedJob(ctx, p.JobID, quizflow.JobResult{QuizID: q.ID}, &usage, q.Warnings); err != nil {
+				return err
+			}
+			d.Metrics.ObserveQuiz(usage)
+			return nil
 		} else if quizflow.ErrorCode(err) != quizflow.ENOTFOUND {
 			return err
 		}
@@ -79,7 +83,13 @@ func (h *generateHandler) ProcessTask(ctx context.Context, t *asynq.Task) error 
 	if err := d.Store.SaveQuiz(ctx, q); err != nil {
 		return err
 	}
-	return d.Store.SucceedJob(ctx, p.JobID, quizflow.JobResult{QuizID: q.ID}, &res.Usage, res.Warnings)
+	if err := d.Store.SucceedJob(ctx, p.JobID, quizflow.JobResult{QuizID: q.ID}, &res.Usage, res.Warnings); err != nil {
+		return err
+	}
+	// Counted once the job has succeeded, so a retry after a failed
+	// SucceedJob does not count the quiz twice.
+	d.Metrics.ObserveQuiz(res.Usage)
+	return nil
 }
 
 // loadText reads the extracted text stored by the extraction stage.

@@ -16,6 +16,7 @@ import (
 
 	"github.com/quizflow/quizflow/internal/extract"
 	"github.com/quizflow/quizflow/internal/generate"
+	"github.com/quizflow/quizflow/internal/metrics"
 	"github.com/quizflow/quizflow/internal/mongostore"
 	"github.com/quizflow/quizflow/internal/quizflow"
 	"github.com/quizflow/quizflow/internal/s3blob"
@@ -38,12 +39,16 @@ type Deps struct {
 	MaxFileSize int64
 	// TempDir holds downloaded uploads while they are parsed ("" = os default).
 	TempDir string
+	// Metrics counts tasks by type and outcome and quizzes by model; nil
+	// counts nothing.
+	Metrics *metrics.Registry
 }
 
 // NewMux registers one handler per task type.
 func NewMux(d Deps) *asynq.ServeMux {
 	mux := asynq.NewServeMux()
-	mux.Use(logTasks(d.Log), failJobs(d))
+	// Metrics outermost, so a task's outcome is what failJobs hands asynq.
+	mux.Use(d.Metrics.TaskMiddleware(), logTasks(d.Log), failJobs(d))
 	mux.Handle(jobs.TypeDocumentExtract, &extractHandler{d})
 	mux.Handle(jobs.TypeQuizGenerate, &generateHandler{d})
 	mux.Handle(jobs.TypeQuizExport, &exportHandler{d})
@@ -100,7 +105,11 @@ func failJobs(d Deps) asynq.MiddlewareFunc {
 	return func(next asynq.Handler) asynq.Handler {
 		return asynq.HandlerFunc(func(ctx context.Context, t *asynq.Task) error {
 			err := next.ProcessTask(ctx, t)
-			if err == nil || errors.Is(err, errJobFinished) {
+			if errors.Is(err, errJobFinished) {
+				metrics.MarkSkipped(ctx)
+				return nil
+			}
+			if err == nil {
 				return nil
 			}
 			var ref jobRef

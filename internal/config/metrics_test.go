@@ -1,0 +1,48 @@
+package config
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestMetricsSettings(t *testing.T) {
+	strong := strings.Repeat("a", 32)
+	prod := func(m map[string]string) map[string]string {
+		m["APP_ENV"], m["JWT_ACCESS_SECRET"], m["JWT_REFRESH_SECRET"] = "production", strong, strings.Repeat("b", 32)
+		return m
+	}
+	tests := []struct {
+		name      string
+		env       map[string]string
+		wantAddr  string
+		wantToken string
+		wantErr   string // substring; empty = no error
+	}{
+		{"defaults", map[string]string{}, ":9091", "", ""},
+		{"off", map[string]string{"METRICS_ADDR": "off"}, "", "", ""},
+		{"host and port", map[string]string{"METRICS_ADDR": "0.0.0.0:9100"}, "0.0.0.0:9100", "", ""},
+		{"no port", map[string]string{"METRICS_ADDR": "9091"}, "", "", "METRICS_ADDR must be host:port"},
+		{"bad port", map[string]string{"METRICS_ADDR": ":http-ish"}, "", "", "METRICS_ADDR must have a port number"},
+		{"token", map[string]string{"METRICS_TOKEN": " tok "}, ":9091", "tok", ""},
+		{"token with space", map[string]string{"METRICS_TOKEN": "a b"}, "", "", "METRICS_TOKEN must not contain whitespace"},
+		{"short token in production", prod(map[string]string{"METRICS_TOKEN": "short"}), "", "", "METRICS_TOKEN must be at least 16 bytes"},
+		{"token in production", prod(map[string]string{"METRICS_TOKEN": strings.Repeat("t", 16)}), ":9091", strings.Repeat("t", 16), ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := FromEnv(env(tt.env))
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v, want %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.MetricsAddr != tt.wantAddr || c.MetricsToken != tt.wantToken {
+				t.Errorf("addr %q token %q, want %q %q", c.MetricsAddr, c.MetricsToken, tt.wantAddr, tt.wantToken)
+			}
+		})
+	}
+}
