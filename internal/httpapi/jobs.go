@@ -1,7 +1,11 @@
 package httpapi
 
 import (
+	"encoding/json"
+	"fmt"
 	"net/http"
+	"strconv"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -30,4 +34,88 @@ func (s *Server) listJobs(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusOK, listing("jobs", js, next))
+}
+
+// Bounds of a job event stream.
+const (
+	streamPoll      = 250 * time.Millisecond
+	streamHeartbeat = 15 * time.Second
+	streamMaxAge    = 10 * time.Minute
+)
+
+// streamJob sends the job as Server-Sent Events (`event: job`, data the
+// job's JSON) whenever its status, stage, progress or message changes,
+// until it finishes, the client leaves, or streamMaxAge passes (clients
+// then reconnect). Comments keep idle connections open through proxies.
+func (s *Server) streamJob(c echo.Context) error {
+	id := c.Param("id")
+	if !quizflow.ValidID("job", id) {
+		return quizflow.Errorf(quizflow.ENOTFOUND, "job not found")
+	}
+	owner := currentUser(c).ID
+	ctx := c.Request().Context()
+	job, err := s.Store.Job(ctx, id, owner)
+	if err != nil {
+		return err
+	}
+	w := c.Response()
+	w.Header().Set(echo.HeaderContentType, "text/event-stream")
+	w.Header().Set(echo.HeaderCacheControl, "no-store")
+	w.Header().Set("X-Accel-Buffering", "no") // nginx: do not buffer
+	w.WriteHeader(http.StatusOK)
+	send := func(j *quizflow.Job) error {
+		b, err := json.Marshal(j)
+		if err != nil {
+			return err
+		}
+		if _, err := fmt.Fprintf(w, "event: job\ndata: %s\n\n", b); err != nil {
+			return err
+		}
+		w.Flush()
+		return nil
+	}
+	key := func(j *quizflow.Job) string {
+		return j.Status + "|" + j.Stage + "|" + strconv.Itoa(j.Progress) + "|" + j.Message
+	}
+	last := key(job)
+	if err := send(job); err != nil {
+		return nil
+	}
+	poll := time.NewTicker(streamPoll)
+	defer poll.Stop()
+	beat := time.NewTicker(streamHeartbeat)
+	defer beat.Stop()
+	deadline := time.NewTimer(streamMaxAge)
+	defer deadline.Stop()
+	for job.Status != quizflow.StatusSucceeded && job.Status != quizflow.StatusFailed {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-s.closing:
+			return nil
+		case <-deadline.C:
+			return nil
+		case <-beat.C:
+			if _, err := fmt.Fprint(w, ": keep-alive\n\n"); err != nil {
+				return nil
+			}
+			w.Flush()
+		case <-poll.C:
+			j, err := s.Store.Job(ctx, id, owner)
+			if err != nil {
+				if ctx.Err() == nil {
+					s.Log.Warn().Err(err).Str("job_id", id).Msg("job stream")
+				}
+				return nil // the stream is already open: end it; the client reconnects
+			}
+			job = j
+			if k := key(j); k != last {
+				last = k
+				if err := send(j); err != nil {
+					return nil
+				}
+			}
+		}
+	}
+	return nil
 }

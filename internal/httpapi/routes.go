@@ -28,6 +28,7 @@ func (s *Server) routes() {
 
 	u.GET("/jobs", s.listJobs)
 	u.GET("/jobs/:id", s.getJob)
+	u.GET("/jobs/:id/events", s.streamJob)
 
 	u.GET("/quizzes", s.listQuizzes)
 	u.GET("/quizzes/:id", s.getQuiz)

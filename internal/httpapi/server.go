@@ -6,6 +6,7 @@ package httpapi
 import (
 	"context"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/hibiken/asynq"
@@ -49,11 +50,15 @@ type Deps struct {
 type Server struct {
 	Deps
 	echo *echo.Echo
+	// closing is closed when a graceful shutdown starts, so long-lived
+	// streams end instead of holding the shutdown up.
+	closing   chan struct{}
+	closeOnce sync.Once
 }
 
 // New returns the API server; Handler serves it.
 func New(d Deps) *Server {
-	s := &Server{Deps: d, echo: echo.New()}
+	s := &Server{Deps: d, echo: echo.New(), closing: make(chan struct{})}
 	e := s.echo
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = errorHandler(d.Log)
@@ -105,5 +110,6 @@ func (s *Server) Serve(ctx context.Context, addr string, ready func(addr string)
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,
 	}
+	srv.RegisterOnShutdown(func() { s.closeOnce.Do(func() { close(s.closing) }) })
 	return serve(ctx, srv, ready)
 }
