@@ -24,6 +24,12 @@ const (
 	TypeMaintenanceBackup  = "maintenance:backup"
 )
 
+// Types lists every task type, so that metrics can bound their labels.
+var Types = []string{
+	TypeDocumentExtract, TypeQuizGenerate, TypeQuestionRegenerate, TypeQuizExport,
+	TypeEmailSend, TypeMaintenanceCleanup, TypeMaintenanceBackup,
+}
+
 // Queue names.
 const (
 	QueueExtract     = "extract"

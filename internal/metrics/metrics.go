@@ -11,6 +11,7 @@ import (
 	"crypto/subtle"
 	"errors"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -25,6 +26,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/quizflow/quizflow/internal/quizflow"
+	"github.com/quizflow/quizflow/jobs"
 )
 
 // Namespace prefixes every QuizFlow metric name.
@@ -250,6 +252,9 @@ func (r *Registry) TaskMiddleware() asynq.MiddlewareFunc {
 			panicked := true
 			defer func() {
 				typ := t.Type()
+				if !slices.Contains(jobs.Types, typ) {
+					typ = "unknown" // bound the label's values
+				}
 				r.taskDuration.WithLabelValues(typ).Observe(time.Since(start).Seconds())
 				outcome := Outcome(ctx, err)
 				if panicked {

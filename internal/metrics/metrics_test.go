@@ -21,6 +21,7 @@ import (
 	"github.com/quizflow/quizflow/internal/metrics"
 	"github.com/quizflow/quizflow/internal/quizflow"
 	"github.com/quizflow/quizflow/internal/testenv"
+	"github.com/quizflow/quizflow/jobs"
 )
 
 func TestMain(m *testing.M) { testenv.Main(m) }
@@ -255,16 +256,17 @@ func TestTaskMiddlewareOutcomes(t *testing.T) {
 	r := metrics.New()
 	mux := asynq.NewServeMux()
 	mux.Use(r.TaskMiddleware())
-	mux.HandleFunc("t:ok", func(context.Context, *asynq.Task) error { return nil })
-	mux.HandleFunc("t:skip", func(ctx context.Context, _ *asynq.Task) error {
+	mux.HandleFunc(jobs.TypeDocumentExtract, func(context.Context, *asynq.Task) error { return nil })
+	mux.HandleFunc("rogue:type", func(context.Context, *asynq.Task) error { return nil })
+	mux.HandleFunc(jobs.TypeQuizGenerate, func(ctx context.Context, _ *asynq.Task) error {
 		metrics.MarkSkipped(ctx)
 		return nil
 	})
-	mux.HandleFunc("t:user", func(context.Context, *asynq.Task) error {
+	mux.HandleFunc(jobs.TypeQuizExport, func(context.Context, *asynq.Task) error {
 		return fmt.Errorf("unreadable: %w", asynq.SkipRetry)
 	})
-	mux.HandleFunc("t:flaky", func(context.Context, *asynq.Task) error { return errors.New("store outage") })
-	mux.HandleFunc("t:panic", func(context.Context, *asynq.Task) error { panic("handler bug") })
+	mux.HandleFunc(jobs.TypeEmailSend, func(context.Context, *asynq.Task) error { return errors.New("store outage") })
+	mux.HandleFunc(jobs.TypeMaintenanceBackup, func(context.Context, *asynq.Task) error { panic("handler bug") })
 
 	srv := asynq.NewServer(redisOpt, asynq.Config{
 		Concurrency:       4,
@@ -285,8 +287,8 @@ func TestTaskMiddlewareOutcomes(t *testing.T) {
 		typ  string
 		opts []asynq.Option
 	}{
-		{"t:ok", nil}, {"t:ok", nil}, {"t:skip", nil}, {"t:user", []asynq.Option{asynq.MaxRetry(5)}},
-		{"t:flaky", []asynq.Option{asynq.MaxRetry(2)}}, {"t:panic", []asynq.Option{asynq.MaxRetry(0)}},
+		{jobs.TypeDocumentExtract, nil}, {jobs.TypeDocumentExtract, nil}, {"rogue:type", nil}, {jobs.TypeQuizGenerate, nil}, {jobs.TypeQuizExport, []asynq.Option{asynq.MaxRetry(5)}},
+		{jobs.TypeEmailSend, []asynq.Option{asynq.MaxRetry(2)}}, {jobs.TypeMaintenanceBackup, []asynq.Option{asynq.MaxRetry(0)}},
 	} {
 		if _, err := client.Enqueue(asynq.NewTask(task.typ, nil), task.opts...); err != nil {
 			t.Fatal(err)
@@ -297,12 +299,13 @@ func TestTaskMiddlewareOutcomes(t *testing.T) {
 		typ, outcome string
 		n            float64
 	}{
-		{"t:ok", metrics.OutcomeSuccess, 2},
-		{"t:skip", metrics.OutcomeSkipped, 1},
-		{"t:user", metrics.OutcomeFailed, 1},
-		{"t:flaky", metrics.OutcomeRetry, 2}, // attempts 1 and 2 of 3
-		{"t:flaky", metrics.OutcomeFailed, 1},
-		{"t:panic", metrics.OutcomeFailed, 1},
+		{jobs.TypeDocumentExtract, metrics.OutcomeSuccess, 2},
+		{"unknown", metrics.OutcomeSuccess, 1}, // types outside jobs.Types share one label
+		{jobs.TypeQuizGenerate, metrics.OutcomeSkipped, 1},
+		{jobs.TypeQuizExport, metrics.OutcomeFailed, 1},
+		{jobs.TypeEmailSend, metrics.OutcomeRetry, 2}, // attempts 1 and 2 of 3
+		{jobs.TypeEmailSend, metrics.OutcomeFailed, 1},
+		{jobs.TypeMaintenanceBackup, metrics.OutcomeFailed, 1},
 	}
 	deadline := time.Now().Add(30 * time.Second)
 	for {
@@ -319,8 +322,8 @@ func TestTaskMiddlewareOutcomes(t *testing.T) {
 			if n := len(mfs["quizflow_tasks_total"].GetMetric()); n != len(want) {
 				t.Errorf("%d task series, want %d", n, len(want))
 			}
-			if c, ok := value(mfs, "quizflow_task_duration_seconds", map[string]string{"type": "t:flaky"}); !ok || c != 3 {
-				t.Errorf("t:flaky duration count = %v, want 3", c)
+			if c, ok := value(mfs, "quizflow_task_duration_seconds", map[string]string{"type": jobs.TypeEmailSend}); !ok || c != 3 {
+				t.Errorf("flaky task duration count = %v, want 3", c)
 			}
 			return
 		}
