@@ -105,8 +105,23 @@ func TestModelPipeline(t *testing.T) {
 		t.Fatal(err)
 	}
 	job2 := waitJob(t, c, up2.Job.ID)
-	if job2.Result.QuizID != q.ID || job2.Usage == nil || !job2.Usage.Cached || job2.Usage.PromptTokens+job2.Usage.CompletionTokens != 0 || fake.Count("") != calls {
-		t.Errorf("second upload: quiz %s usage %+v, model calls %d -> %d; want reuse at zero tokens", job2.Result.QuizID, job2.Usage, calls, fake.Count(""))
+	if job2.Usage == nil || !job2.Usage.Cached || job2.Usage.PromptTokens+job2.Usage.CompletionTokens != 0 || fake.Count("") != calls {
+		t.Errorf("second upload: usage %+v, model calls %d -> %d; want reuse at zero tokens", job2.Usage, calls, fake.Count(""))
+	}
+	// The second document gets its own copy of the questions, so deleting
+	// the first document leaves it whole.
+	q2, err := c.Quiz(ctx, job2.Result.QuizID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if q2.ID == q.ID || q2.DocumentID != up2.Document.ID || len(q2.Questions) != len(q.Questions) || q2.Questions[0].Prompt != q.Questions[0].Prompt || !q2.Usage.Cached {
+		t.Errorf("second upload's quiz %s (doc %s, %d questions, usage %+v) is not a copy of %s for doc %s", q2.ID, q2.DocumentID, len(q2.Questions), q2.Usage, q.ID, up2.Document.ID)
+	}
+	if err := c.Do(ctx, "DELETE", "/v1/documents/"+up.Document.ID, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Quiz(ctx, q2.ID); err != nil {
+		t.Errorf("the copy went with the first document: %v", err)
 	}
 	// Another user's identical upload is not served from this user's cache.
 	other := s.user("Otto")
@@ -217,7 +232,7 @@ func BenchmarkQuiz50Pages(b *testing.B) {
 			b.Fatal(err)
 		}
 		j2 := waitJob(b, c, up2.Job.ID)
-		if j2.Usage == nil || j2.Result.QuizID != q.ID {
+		if j2.Usage == nil || !j2.Usage.Cached {
 			b.Fatalf("second upload did not reuse the quiz: %+v", j2)
 		}
 		secondTokens += j2.Usage.PromptTokens + j2.Usage.CompletionTokens

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/hibiken/asynq"
 
@@ -59,8 +60,11 @@ func (h *extractHandler) ProcessTask(ctx context.Context, t *asynq.Task) error {
 
 	pages, err := h.extract(ctx, doc, p.JobID)
 	if err != nil {
-		if quizflow.IsUserError(err) {
-			fctx := context.WithoutCancel(ctx)
+		// When this error ends the job (the file's fault, or the last
+		// attempt), the document is failed too, never left "extracting".
+		if _, final := finalError(ctx, err, ""); final {
+			fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+			defer cancel()
 			_ = d.Store.SetDocumentStatus(fctx, doc.ID, quizflow.DocumentFailed)
 		}
 		return err

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/hibiken/asynq"
 
@@ -46,12 +47,7 @@ func (h *generateHandler) ProcessTask(ctx context.Context, t *asynq.Task) error 
 	cacheKey := generate.CacheKey(doc.SHA256, opts, doc.OwnerID)
 	if !opts.Fresh {
 		if q, err := d.Store.QuizByCacheKey(ctx, doc.OwnerID, cacheKey); err == nil {
-			usage := quizflow.Usage{Model: q.Usage.Model, Cached: true}
-			if err := d.Store.SucceedJob(ctx, p.JobID, quizflow.JobResult{QuizID: q.ID}, &usage, q.Warnings); err != nil {
-				return err
-			}
-			d.Metrics.ObserveQuiz(usage)
-			return nil
+			return h.reuse(ctx, p.JobID, doc, q)
 		} else if quizflow.ErrorCode(err) != quizflow.ENOTFOUND {
 			return err
 		}
@@ -89,6 +85,31 @@ func (h *generateHandler) ProcessTask(ctx context.Context, t *asynq.Task) error 
 	// Counted once the job has succeeded, so a retry after a failed
 	// SucceedJob does not count the quiz twice.
 	d.Metrics.ObserveQuiz(res.Usage)
+	return nil
+}
+
+// reuse finishes a job with a quiz identical to one the owner already has,
+// at zero tokens. For the same document the quiz itself is the result; for
+// another upload of the same content the questions are copied into a quiz
+// of the new document, so deleting either document leaves the other whole.
+func (h *generateHandler) reuse(ctx context.Context, jobID string, doc *quizflow.Document, q *quizflow.Quiz) error {
+	d := h.d
+	usage := quizflow.Usage{Model: q.Usage.Model, Cached: true}
+	result := q.ID
+	if q.DocumentID != doc.ID {
+		cp := *q
+		cp.ID, cp.DocumentID, cp.JobID = QuizIDForJob(jobID), doc.ID, jobID
+		cp.Title, cp.Usage, cp.Version = quizTitle(doc), usage, 1
+		cp.CreatedAt, cp.UpdatedAt = time.Time{}, time.Time{}
+		if err := d.Store.SaveQuiz(ctx, &cp); err != nil {
+			return err
+		}
+		result = cp.ID
+	}
+	if err := d.Store.SucceedJob(ctx, jobID, quizflow.JobResult{QuizID: result}, &usage, q.Warnings); err != nil {
+		return err
+	}
+	d.Metrics.ObserveQuiz(usage)
 	return nil
 }
 
