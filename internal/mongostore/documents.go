@@ -34,12 +34,13 @@ func (s *Store) Documents(ctx context.Context, owner string, p quizflow.PageRequ
 	return pageOwned[quizflow.Document](ctx, s, colDocuments, owner, p, nil)
 }
 
-// SetDocumentStatus sets the status of document id.
+// SetDocumentStatus sets the status of document id; ENOTFOUND if it is gone.
 func (s *Store) SetDocumentStatus(ctx context.Context, id, status string) error {
 	return s.updateDocument(ctx, id, bson.M{"status": status})
 }
 
-// SetDocumentExtracted records the extracted text's blob key and size.
+// SetDocumentExtracted records the extracted text's blob key and size;
+// ENOTFOUND if the document is gone.
 func (s *Store) SetDocumentExtracted(ctx context.Context, id, textKey string, pages, words int) error {
 	return s.updateDocument(ctx, id, bson.M{
 		"status": quizflow.DocumentExtracted, "text_key": textKey, "page_count": pages, "word_count": words,
@@ -48,8 +49,12 @@ func (s *Store) SetDocumentExtracted(ctx context.Context, id, textKey string, pa
 
 func (s *Store) updateDocument(ctx context.Context, id string, set bson.M) error {
 	set["updated_at"] = s.now()
-	if _, err := s.db.Collection(colDocuments).UpdateOne(ctx, bson.M{"_id": id}, bson.M{"$set": set}); err != nil {
+	res, err := s.db.Collection(colDocuments).UpdateOne(ctx, bson.M{"_id": id}, bson.M{"$set": set})
+	if err != nil {
 		return fmt.Errorf("update document: %w", err)
+	}
+	if res.MatchedCount == 0 {
+		return quizflow.Errorf(quizflow.ENOTFOUND, "The document was deleted.")
 	}
 	return nil
 }

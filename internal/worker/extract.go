@@ -82,6 +82,13 @@ func (h *extractHandler) ProcessTask(ctx context.Context, t *asynq.Task) error {
 		words += len(strings.Fields(pg.Text))
 	}
 	if err := d.Store.SetDocumentExtracted(ctx, doc.ID, key, len(pages), words); err != nil {
+		if quizflow.ErrorCode(err) == quizflow.ENOTFOUND {
+			// Deleted while it was being read: take the text with it.
+			if derr := d.Blobs.Delete(ctx, key); derr != nil {
+				return derr
+			}
+			return quizflow.Errorf(quizflow.ENOTFOUND, "The document was deleted before it could be read.")
+		}
 		return err
 	}
 	progress(ctx, d, p.JobID, quizflow.StageGenerating, pctExtractEnd,
