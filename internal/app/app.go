@@ -79,7 +79,7 @@ func Open(ctx context.Context, cfg *config.Config, log zerolog.Logger) (*App, er
 	}
 	a.Blobs, err = s3blob.New(ctx, s3blob.Config{
 		Bucket: cfg.S3Bucket, Endpoint: cfg.S3Endpoint, Region: cfg.S3Region,
-		AccessKey: cfg.S3AccessKey, SecretKey: cfg.S3SecretKey,
+		AccessKey: cfg.S3AccessKey, SecretKey: cfg.S3SecretKey, PublicEndpoint: cfg.S3PublicEndpoint,
 	})
 	if err != nil {
 		a.Close()

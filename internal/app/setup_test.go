@@ -43,6 +43,9 @@ type stack struct {
 type setupOptions struct {
 	env     map[string]string
 	workers int // asynq servers to start (default 1)
+	// vars, if set, edits the final environment (after env is applied),
+	// for settings derived from the test's services.
+	vars func(map[string]string)
 }
 
 // setup starts the API and worker(s) against fresh services.
@@ -64,6 +67,9 @@ func setup(t testing.TB, opts ...func(*setupOptions)) *stack {
 	}
 	for k, v := range o.env {
 		vars[k] = v
+	}
+	if o.vars != nil {
+		o.vars(vars)
 	}
 	cfg, err := config.FromEnv(func(k string) string { return vars[k] })
 	if err != nil {

@@ -7,6 +7,8 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/quizflow/quizflow/internal/quizflow"
@@ -53,5 +55,50 @@ func TestLargeUploadStreams(t *testing.T) {
 	var docs struct{ Documents []quizflow.Document }
 	if err := c.Do(ctx, "GET", "/v1/documents", nil, &docs); err != nil || len(docs.Documents) != 1 {
 		t.Errorf("documents after a refused upload: %d (%v), want 1", len(docs.Documents), err)
+	}
+}
+
+// TestPublicS3Endpoint: with S3_PUBLIC_ENDPOINT set, download links point
+// at the store's public address, not the internal one, and work.
+func TestPublicS3Endpoint(t *testing.T) {
+	var public string
+	s := setup(t, func(o *setupOptions) {
+		o.vars = func(v map[string]string) {
+			// The same server under another name stands in for the public URL.
+			public = strings.Replace(v["S3_ENDPOINT"], "127.0.0.1", "localhost", 1)
+			v["S3_PUBLIC_ENDPOINT"] = public
+		}
+	})
+	c := s.user("Pablo")
+	ctx := context.Background()
+	_, q := quizFor(t, c, "lesson.md", map[string]string{"question_count": "3"})
+	var ex struct {
+		Export quizflow.Export `json:"export"`
+		Job    quizflow.Job    `json:"job"`
+	}
+	if err := c.Do(ctx, "POST", "/v1/quizzes/"+q.ID+"/exports", map[string]any{"format": "aiken"}, &ex); err != nil {
+		t.Fatal(err)
+	}
+	waitJob(t, c, ex.Job.ID)
+	req, _ := http.NewRequest("GET", s.url+"/v1/exports/"+ex.Export.ID+"/download", nil)
+	req.Header.Set("Authorization", "Bearer "+c.Token)
+	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := noFollow.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	loc := resp.Header.Get("Location")
+	if resp.StatusCode != http.StatusFound || !strings.HasPrefix(loc, public+"/") {
+		t.Fatalf("download = %d to %q, want a link under %s", resp.StatusCode, loc, public)
+	}
+	got, err := http.Get(loc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(got.Body)
+	got.Body.Close()
+	if got.StatusCode != 200 || len(body) == 0 {
+		t.Fatalf("public link = %d, %d bytes", got.StatusCode, len(body))
 	}
 }

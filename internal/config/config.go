@@ -34,6 +34,9 @@ type Config struct {
 	S3Endpoint string
 	// S3Region is S3_REGION (default us-east-1).
 	S3Region string
+	// S3PublicEndpoint is S3_PUBLIC_ENDPOINT: the store's URL as browsers
+	// reach it, for presigned download links, when S3_ENDPOINT is internal.
+	S3PublicEndpoint string
 	// S3AccessKey and S3SecretKey are S3_ACCESS_KEY_ID and
 	// S3_SECRET_ACCESS_KEY; empty means the AWS default credential chain.
 	S3AccessKey, S3SecretKey string
@@ -122,6 +125,7 @@ func FromEnv(getenv func(string) string) (*Config, error) {
 		S3Bucket:             p.str("S3_BUCKET", "quizflow"),
 		S3Endpoint:           p.str("S3_ENDPOINT", ""),
 		S3Region:             p.str("S3_REGION", "us-east-1"),
+		S3PublicEndpoint:     p.str("S3_PUBLIC_ENDPOINT", ""),
 		S3AccessKey:          p.str("S3_ACCESS_KEY_ID", ""),
 		S3SecretKey:          p.str("S3_SECRET_ACCESS_KEY", ""),
 		OpenAIKey:            p.str("OPENAI_API_KEY", ""),
@@ -243,7 +247,7 @@ func (p *parser) check(c *Config) {
 	}
 	for _, u := range []struct{ name, val string }{
 		{"REDIS_URL", c.RedisURL}, {"MONGODB_URI", c.MongoURI},
-		{"S3_ENDPOINT", c.S3Endpoint}, {"OPENAI_BASE_URL", c.OpenAIBaseURL}, {"SMTP_URL", c.SMTPURL},
+		{"S3_ENDPOINT", c.S3Endpoint}, {"S3_PUBLIC_ENDPOINT", c.S3PublicEndpoint}, {"OPENAI_BASE_URL", c.OpenAIBaseURL}, {"SMTP_URL", c.SMTPURL},
 	} {
 		if u.val == "" {
 			continue

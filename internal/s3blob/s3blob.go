@@ -4,6 +4,7 @@ package s3blob
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -34,6 +35,10 @@ type Config struct {
 	// AccessKey and SecretKey are static credentials; empty means the AWS
 	// default chain (environment, shared config, instance role).
 	AccessKey, SecretKey string
+	// PublicEndpoint, if set, is the base URL browsers reach the store at,
+	// used for presigned download links when Endpoint is an internal
+	// address (http://minio:9000 inside a compose network, say).
+	PublicEndpoint string
 }
 
 // Store reads and writes objects of one bucket.
@@ -55,6 +60,13 @@ func New(ctx context.Context, cfg Config) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load aws config: %w", err)
 	}
+	presignClient := (*s3.Client)(nil)
+	if cfg.PublicEndpoint != "" {
+		presignClient = s3.NewFromConfig(awsCfg, func(o *s3.Options) {
+			o.BaseEndpoint = aws.String(cfg.PublicEndpoint)
+			o.UsePathStyle = true
+		})
+	}
 	client := s3.NewFromConfig(awsCfg, func(o *s3.Options) {
 		// Objects written by other tools may carry no checksum; skipping
 		// validation then is expected, not worth a log line per read.
@@ -66,7 +78,7 @@ func New(ctx context.Context, cfg Config) (*Store, error) {
 	})
 	return &Store{
 		client:  client,
-		presign: s3.NewPresignClient(client),
+		presign: s3.NewPresignClient(cmp.Or(presignClient, client)),
 		uploader: transfermanager.New(client, func(o *transfermanager.Options) {
 			// Parts are buffered one at a time: memory per upload stays
 			// near PartSizeBytes whatever the file size.
