@@ -1,0 +1,19 @@
+package export
+
+import "testing"
+
+// BenchmarkRender renders the fixture quiz (every question type, a
+// 5,000-character stem) in each format.
+func BenchmarkRender(b *testing.B) {
+	q := fixture(b)
+	for _, f := range Formats() {
+		b.Run(f.Name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := Render(q, f.Name, Options{IncludeFeedback: true}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
