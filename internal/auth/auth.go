@@ -201,6 +201,13 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*quizflow.Use
 	return u, nil
 }
 
+// IsAdmin reports whether u is an operator (its email is in AdminEmails),
+// and records that on u.
+func (s *Service) IsAdmin(u *quizflow.User) bool {
+	s.markAdmin(u)
+	return u.Admin
+}
+
 func (s *Service) markAdmin(u *quizflow.User) {
 	for _, e := range s.cfg.AdminEmails {
 		if e == u.EmailKey {

@@ -39,8 +39,14 @@ func (s *Server) mountAdmin(e *echo.Echo) {
 func (s *Server) requireAdmin(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		ctx := c.Request().Context()
-		if ck, err := c.Cookie(adminCookie); err == nil && s.validAdminCookie(ck.Value) {
-			return next(c)
+		if ck, err := c.Cookie(adminCookie); err == nil {
+			// The cookie proves who signed in; whether they are still an
+			// operator is checked each time, so removal takes effect at once.
+			if id, ok := s.validAdminCookie(ck.Value); ok {
+				if u, err := s.Store.UserByID(ctx, id); err == nil && s.Auth.IsAdmin(u) {
+					return next(c)
+				}
+			}
 		}
 		var user *quizflow.User
 		if tok, ok := strings.CutPrefix(c.Request().Header.Get(echo.HeaderAuthorization), "Bearer "); ok {
@@ -80,22 +86,27 @@ func (s *Server) signAdminCookie(userID string, exp time.Time) string {
 	return base64.RawURLEncoding.EncodeToString([]byte(payload)) + "." + base64.RawURLEncoding.EncodeToString(m.Sum(nil))
 }
 
-func (s *Server) validAdminCookie(v string) bool {
+// validAdminCookie returns the user ID a cookie was signed for, if its
+// signature holds and it has not expired.
+func (s *Server) validAdminCookie(v string) (string, bool) {
 	p, sig, ok := strings.Cut(v, ".")
 	if !ok || len(v) > 512 {
-		return false
+		return "", false
 	}
 	payload, err1 := base64.RawURLEncoding.DecodeString(p)
 	got, err2 := base64.RawURLEncoding.DecodeString(sig)
 	if err1 != nil || err2 != nil {
-		return false
+		return "", false
 	}
 	m := hmac.New(sha256.New, s.Config.AdminSecret)
 	m.Write(payload)
 	if !hmac.Equal(got, m.Sum(nil)) {
-		return false
+		return "", false
 	}
-	_, expS, ok := strings.Cut(string(payload), "|")
+	id, expS, ok := strings.Cut(string(payload), "|")
 	exp, err := strconv.ParseInt(expS, 10, 64)
-	return ok && err == nil && time.Now().Unix() < exp
+	if !ok || err != nil || time.Now().Unix() >= exp {
+		return "", false
+	}
+	return id, true
 }
