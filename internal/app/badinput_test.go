@@ -4,7 +4,9 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
+	"io"
 	"mime/multipart"
+	"net/http"
 	"os"
 	"strings"
 	"testing"
@@ -179,4 +181,33 @@ func asAPIError(err error, target **client.APIError) bool {
 		*target = ae
 	}
 	return ok
+}
+
+// TestOptionsCheckedBeforeFile: fields sent before the file are validated
+// before the file is read, so the server answers 400 without consuming a
+// body whose file never ends.
+func TestOptionsCheckedBeforeFile(t *testing.T) {
+	s := setup(t)
+	c := s.user("Early")
+	pr, pw := io.Pipe()
+	mw := multipart.NewWriter(pw)
+	go func() {
+		mw.WriteField("question_count", "999")
+		fw, _ := mw.CreateFormFile("file", "endless.md")
+		fw.Write([]byte("# Title\n\nSome text.\n"))
+		// ...and never finish: only an early answer ends this request.
+	}()
+	defer pw.Close()
+	req, _ := http.NewRequest("POST", s.url+"/v1/documents", pr)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set("Authorization", "Bearer "+c.Token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 400 || !strings.Contains(string(body), `"field":"question_count"`) {
+		t.Fatalf("got %d %s", resp.StatusCode, body)
+	}
 }

@@ -38,7 +38,15 @@ type documentResponse struct {
 
 // uploadDocument accepts a multipart upload, streams the file to S3 while
 // hashing it, records the document and its job, and enqueues extraction.
-func (s *Server) uploadDocument(c echo.Context) error {
+func (s *Server) uploadDocument(c echo.Context) (err error) {
+	defer func() {
+		if err != nil {
+			// The body may be unread (a refused or endless upload): close
+			// the connection after the answer instead of draining it, so
+			// the client gets its error at once.
+			c.Response().Header().Set(echo.HeaderConnection, "close")
+		}
+	}()
 	ctx := c.Request().Context()
 	user := currentUser(c)
 	mediaType, params, err := mime.ParseMediaType(c.Request().Header.Get(echo.HeaderContentType))
@@ -83,6 +91,13 @@ func (s *Server) uploadDocument(c echo.Context) error {
 		name := part.FormName()
 		switch {
 		case name == "file" && !uploaded:
+			// Fields sent before the file are checked before it is read,
+			// so a typo does not cost the whole upload.
+			if len(fields) > 0 {
+				if _, err := parseOptions(fields, user.Plan); err != nil {
+					return err // answer now; draining the part would wait for the whole file
+				}
+			}
 			if err := s.receiveFile(ctx, part, doc); err != nil {
 				part.Close()
 				return err
@@ -97,7 +112,7 @@ func (s *Server) uploadDocument(c echo.Context) error {
 			part.Close()
 			if err != nil || len(b) > maxFormField || !utf8.Valid(b) {
 				cleanup()
-				return quizflow.Invalid(name, "The field %q is too long or not text.", truncateName(name))
+				return quizflow.Invalid(truncateName(name), "The field %q is too long or not text.", truncateName(name))
 			}
 			fields[name] = append(fields[name], string(b))
 		}
@@ -105,10 +120,7 @@ func (s *Server) uploadDocument(c echo.Context) error {
 	if !uploaded {
 		return quizflow.Invalid("file", "Attach the document in a multipart field named 'file'.")
 	}
-	opts, err := optionsFromForm(fields)
-	if err == nil {
-		err = opts.Normalize(user.Plan)
-	}
+	opts, err := parseOptions(fields, user.Plan)
 	if err != nil {
 		cleanup()
 		return err
@@ -233,6 +245,15 @@ func cleanFilename(name string) string {
 		name = string([]rune(name)[:200])
 	}
 	return name
+}
+
+// parseOptions reads and validates generation options from form fields.
+func parseOptions(fields map[string][]string, plan string) (quizflow.GenerateOptions, error) {
+	opts, err := optionsFromForm(fields)
+	if err == nil {
+		err = opts.Normalize(plan)
+	}
+	return opts, err
 }
 
 // optionsFromForm reads generation options from multipart fields. List
