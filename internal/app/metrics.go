@@ -2,14 +2,13 @@ package app
 
 import (
 	"context"
-	"errors"
-	"net"
 	"net/http"
 	"time"
 
 	"golang.org/x/sync/errgroup"
 
 	"github.com/quizflow/quizflow/internal/metrics"
+	"github.com/quizflow/quizflow/internal/serve"
 )
 
 // RunWorkerProcess runs a standalone worker (cmd/worker): RunWorker, plus
@@ -37,24 +36,5 @@ func (a *App) ServeMetrics(ctx context.Context, addr string, ready func(addr str
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    16 << 10,
 	}
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return err
-	}
-	if ready != nil {
-		ready(ln.Addr().String())
-	}
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-	}
-	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	return nil
+	return serve.Run(ctx, srv, 5*time.Second, ready)
 }

@@ -1,10 +1,6 @@
 package httpapi
 
 import (
-	"context"
-	"errors"
-	"net"
-	"net/http"
 	"strings"
 	"time"
 
@@ -83,27 +79,3 @@ func (s *Server) requireUser(next echo.HandlerFunc) echo.HandlerFunc {
 }
 
 func currentUser(c echo.Context) *quizflow.User { return c.Get(userKey).(*quizflow.User) }
-
-// serve runs srv until ctx ends, then shuts it down gracefully.
-func serve(ctx context.Context, srv *http.Server, ready func(addr string)) error {
-	ln, err := net.Listen("tcp", srv.Addr)
-	if err != nil {
-		return err
-	}
-	if ready != nil {
-		ready(ln.Addr().String())
-	}
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-	}
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	return nil
-}

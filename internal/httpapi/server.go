@@ -19,6 +19,7 @@ import (
 	"github.com/quizflow/quizflow/internal/auth"
 	"github.com/quizflow/quizflow/internal/mongostore"
 	"github.com/quizflow/quizflow/internal/s3blob"
+	"github.com/quizflow/quizflow/internal/serve"
 )
 
 // Config holds the API's own settings.
@@ -111,5 +112,5 @@ func (s *Server) Serve(ctx context.Context, addr string, ready func(addr string)
 		MaxHeaderBytes:    64 << 10,
 	}
 	srv.RegisterOnShutdown(func() { s.closeOnce.Do(func() { close(s.closing) }) })
-	return serve(ctx, srv, ready)
+	return serve.Run(ctx, srv, 15*time.Second, ready)
 }
