@@ -164,11 +164,8 @@ func (s *Service) Refresh(ctx context.Context, token string) (*Session, error) {
 	if _, err := s.store.ConsumeRefreshToken(ctx, c.ID, c.Family); err != nil {
 		return nil, err
 	}
-	u, err := s.store.UserByID(ctx, c.Subject)
+	u, err := s.tokenUser(ctx, c)
 	if err != nil {
-		if quizflow.ErrorCode(err) == quizflow.ENOTFOUND {
-			return nil, errInvalidToken
-		}
 		return nil, err
 	}
 	return s.newSession(ctx, u, c.Family)
@@ -190,15 +187,22 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*quizflow.Use
 	if err != nil {
 		return nil, err
 	}
-	u, err := s.store.UserByID(ctx, c.Subject)
+	u, err := s.tokenUser(ctx, c)
 	if err != nil {
-		if quizflow.ErrorCode(err) == quizflow.ENOTFOUND {
-			return nil, errInvalidToken
-		}
 		return nil, err
 	}
 	s.markAdmin(u)
 	return u, nil
+}
+
+// tokenUser loads the user a verified token names; a user deleted since
+// makes the token invalid.
+func (s *Service) tokenUser(ctx context.Context, c *claims) (*quizflow.User, error) {
+	u, err := s.store.UserByID(ctx, c.Subject)
+	if quizflow.ErrorCode(err) == quizflow.ENOTFOUND {
+		return nil, errInvalidToken
+	}
+	return u, err
 }
 
 // IsAdmin reports whether u is an operator (its email is in AdminEmails),
