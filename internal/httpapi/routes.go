@@ -7,6 +7,7 @@ func (s *Server) routes() {
 	e := s.echo
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
+	e.GET("/openapi.yaml", s.openapi)
 
 	v1 := e.Group("/v1")
 	v1.POST("/auth/register", s.register)
