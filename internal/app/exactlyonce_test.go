@@ -9,7 +9,9 @@ import (
 	"time"
 
 	"github.com/hibiken/asynq"
+	"go.mongodb.org/mongo-driver/v2/bson"
 
+	"github.com/quizflow/quizflow/internal/fakeopenai"
 	"github.com/quizflow/quizflow/internal/quizflow"
 	"github.com/quizflow/quizflow/jobs"
 )
@@ -115,3 +117,40 @@ The Calvin cycle then fixes carbon dioxide from the air into glucose, using ener
 Cellular respiration in the mitochondria releases the energy stored in glucose for the work of the cell.
 Plants and animals both depend on respiration, while only plants and algae perform photosynthesis.
 `
+
+// TestCrashAfterSave: a worker that saved the quiz but died before marking
+// the job done leaves work that a redelivery finishes without calling the
+// model again, recording the quiz's real usage.
+func TestCrashAfterSave(t *testing.T) {
+	fake := fakeopenai.New()
+	defer fake.Close()
+	s := setup(t, withModel(fake))
+	c := s.user("Crash")
+	ctx := context.Background()
+	up, err := c.UploadFile(ctx, fixture(t, "lesson.md"), map[string]string{"question_count": "3"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := waitJob(t, c, up.Job.ID)
+	if done.Status != quizflow.StatusSucceeded {
+		t.Fatalf("job %+v", done.Error)
+	}
+	// Rewind the job to just before SucceedJob.
+	_, err = s.app.Store.Database().Collection("jobs").UpdateOne(ctx, bson.M{"_id": up.Job.ID},
+		bson.M{"$set": bson.M{"status": quizflow.StatusRunning, "stage": quizflow.StageSaving}, "$unset": bson.M{"usage": "", "result": ""}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	calls := fake.Count("")
+	task, _ := jobs.NewGenerateTask(jobs.DocumentPayload{JobID: up.Job.ID, DocumentID: up.Document.ID, OwnerID: up.Document.OwnerID})
+	if _, err := s.app.Queue.Enqueue(task, asynq.TaskID("redelivered-"+up.Job.ID)); err != nil {
+		t.Fatal(err)
+	}
+	j := waitJob(t, c, up.Job.ID)
+	if j.Status != quizflow.StatusSucceeded || j.Result.QuizID != done.Result.QuizID || j.Usage == nil || j.Usage.Cached || j.Usage.PromptTokens != done.Usage.PromptTokens {
+		t.Errorf("redelivered job = %s quiz %s usage %+v; want the saved quiz %s with usage %+v", j.Status, j.Result.QuizID, j.Usage, done.Result.QuizID, done.Usage)
+	}
+	if fake.Count("") != calls {
+		t.Errorf("the model was called again: %d -> %d calls", calls, fake.Count(""))
+	}
+}

@@ -40,6 +40,13 @@ func (h *generateHandler) ProcessTask(ctx context.Context, t *asynq.Task) error 
 		}
 		return err
 	}
+	// A run that saved the quiz but stopped before finishing the job:
+	// finish it with what was recorded, without generating again.
+	if q, err := d.Store.Quiz(ctx, QuizIDForJob(p.JobID), ""); err == nil {
+		return d.Store.SucceedJob(ctx, p.JobID, quizflow.JobResult{QuizID: q.ID}, &q.Usage, q.Warnings)
+	} else if quizflow.ErrorCode(err) != quizflow.ENOTFOUND {
+		return err
+	}
 	opts := doc.Options
 	if job.Options != nil {
 		opts = *job.Options
