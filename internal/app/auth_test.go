@@ -42,6 +42,7 @@ func TestAccounts(t *testing.T) {
 		{"bad email", "/v1/auth/register", `{"email":"not-an-email","password":"12345678","name":"B"}`, 400, `"field":"email"`},
 		{"missing name", "/v1/auth/register", `{"email":"b@example.com","password":"12345678"}`, 400, `"field":"name"`},
 		{"not JSON", "/v1/auth/register", `email=b`, 400, `"code":"invalid"`},
+		{"over 1 MiB of JSON", "/v1/auth/register", `{"email":"b@example.com","password":"12345678","name":"` + strings.Repeat("x", 1<<20) + `"}`, 413, `"code":"too_large"`},
 		{"wrong password", "/v1/auth/login", `{"email":"ada@example.com","password":"wrong password"}`, 401, "Wrong email or password."},
 		{"unknown email", "/v1/auth/login", `{"email":"nobody@example.com","password":"wrong password"}`, 401, "Wrong email or password."},
 		{"login any case", "/v1/auth/login", `{"email":"ADA@example.COM","password":"correct horse battery"}`, 200, `"access_token"`},

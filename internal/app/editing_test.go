@@ -62,6 +62,9 @@ func TestEditQuiz(t *testing.T) {
 		{"tf with three options", path + "/questions/" + q.Questions[0].ID, map[string]any{"type": "true_false", "options": []map[string]any{{"text": "True", "correct": true}, {"text": "False"}, {"text": "Maybe"}}}, "options"},
 		{"blank without marker", path + "/questions/" + q.Questions[0].ID, map[string]any{"type": "fill_in_blank", "prompt": "No gap here", "options": []any{}, "answers": []string{"x"}}, "prompt"},
 		{"unknown type", path + "/questions/" + q.Questions[0].ID, map[string]any{"type": "riddle"}, "type"},
+		{"bad difficulty", path + "/questions/" + q.Questions[0].ID, map[string]any{"difficulty": "banana"}, "difficulty"},
+		{"bad bloom level", path + "/questions/" + q.Questions[0].ID, map[string]any{"bloom_level": "memorise"}, "bloom_level"},
+		{"negative points", path + "/questions/" + q.Questions[0].ID, map[string]any{"points": -1}, "points"},
 	}
 	for _, b := range bad {
 		t.Run(b.name, func(t *testing.T) {

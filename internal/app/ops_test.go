@@ -16,6 +16,11 @@ func TestHealth(t *testing.T) {
 	if code, body, _ := raw(t, "GET", s.url+"/healthz", "", nil, nil); code != 200 || !strings.Contains(body, `"ok"`) {
 		t.Errorf("healthz = %d %s", code, body)
 	}
+	for _, p := range []string{"/healthz", "/readyz"} {
+		if code, _, _ := raw(t, "HEAD", s.url+p, "", nil, nil); code != 200 {
+			t.Errorf("HEAD %s = %d, want 200", p, code)
+		}
+	}
 	code, body, _ := raw(t, "GET", s.url+"/readyz", "", nil, nil)
 	if code != 200 || !strings.Contains(body, `"redis":"ok"`) || !strings.Contains(body, `"mongodb":"ok"`) || !strings.Contains(body, `"s3":"ok"`) {
 		t.Errorf("readyz = %d %s", code, body)

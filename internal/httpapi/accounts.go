@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"errors"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
@@ -16,6 +17,10 @@ const maxJSONBody = 1 << 20
 func bindJSON(c echo.Context, v any) error {
 	c.Request().Body = http.MaxBytesReader(c.Response(), c.Request().Body, maxJSONBody)
 	if err := (&echo.DefaultBinder{}).BindBody(c, v); err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return quizflow.Errorf(quizflow.ETOOLARGE, "The request body is larger than %s.", humanBytes(maxJSONBody))
+		}
 		return quizflow.Errorf(quizflow.EINVALID, "The request body must be a JSON object with the documented fields.")
 	}
 	return nil

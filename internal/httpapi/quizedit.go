@@ -206,6 +206,12 @@ func questionIndex(q *quizflow.Quiz, id string) int {
 // apply, duplicates of other questions are refused, and Verified records
 // whether its source quote is on the cited page of the document.
 func (s *Server) checkQuestion(ctx context.Context, quiz *quizflow.Quiz, q *quizflow.Question) error {
+	if q.Options == nil {
+		q.Options = []quizflow.Option{}
+	}
+	if q.Answers == nil {
+		q.Answers = []string{}
+	}
 	for i := range q.Options {
 		q.Options[i].Text = strings.TrimSpace(q.Options[i].Text)
 		if q.Options[i].ID == "" || len(q.Options[i].ID) > 8 {
@@ -214,6 +220,19 @@ func (s *Server) checkQuestion(ctx context.Context, quiz *quizflow.Quiz, q *quiz
 	}
 	if err := qcheck.Validate(*q); err != nil {
 		return err
+	}
+	q.Difficulty = strings.ToLower(q.Difficulty)
+	switch q.Difficulty {
+	case "", quizflow.DifficultyEasy, quizflow.DifficultyMedium, quizflow.DifficultyHard:
+	default:
+		return quizflow.Invalid("difficulty", "difficulty must be easy, medium or hard.")
+	}
+	q.BloomLevel = strings.ToLower(q.BloomLevel)
+	if q.BloomLevel != "" && !slices.Contains(quizflow.BloomLevels, q.BloomLevel) {
+		return quizflow.Invalid("bloom_level", "bloom_level must be one of %s.", strings.Join(quizflow.BloomLevels, ", "))
+	}
+	if !(q.Points >= 0 && q.Points <= quizflow.MaxPointsPerQuestion) { // also refuses NaN
+		return quizflow.Invalid("points", "points must be from 0 (the export's default) to %d.", quizflow.MaxPointsPerQuestion)
 	}
 	for _, other := range quiz.Questions {
 		if other.ID != q.ID && qcheck.IsDuplicate(other, *q) {

@@ -2,11 +2,14 @@ package httpapi
 
 import "github.com/labstack/echo/v4"
 
-// routes lists the whole API surface.
+// routes lists the whole API surface, but for GET /metrics (added by
+// WithMetrics) and /admin/queues (mounted when Redis is configured).
 func (s *Server) routes() {
 	e := s.echo
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
+	e.HEAD("/healthz", s.healthz) // load balancers often probe with HEAD
+	e.HEAD("/readyz", s.readyz)
 	e.GET("/openapi.yaml", s.openapi)
 
 	v1 := e.Group("/v1")

@@ -16,6 +16,7 @@ import (
 // derived from the job that made them, so a handler that runs twice leaves
 // one quiz.
 func (s *Store) SaveQuiz(ctx context.Context, q *quizflow.Quiz) error {
+	q.FillEmptyLists()
 	now := s.now()
 	if q.CreatedAt.IsZero() {
 		q.CreatedAt = now
@@ -34,6 +35,7 @@ func (s *Store) SaveQuiz(ctx context.Context, q *quizflow.Quiz) error {
 // UpdateQuiz replaces q if its stored version is still q.Version, and bumps
 // the version. It returns ECONFLICT if someone else changed it meanwhile.
 func (s *Store) UpdateQuiz(ctx context.Context, q *quizflow.Quiz) error {
+	q.FillEmptyLists()
 	prev := q.Version
 	q.Version++
 	q.UpdatedAt = s.now()

@@ -129,7 +129,7 @@ type Job struct {
 	QuizID     string    `json:"quiz_id,omitempty" bson:"quiz_id,omitempty"`
 	QuestionID string    `json:"question_id,omitempty" bson:"question_id,omitempty"`
 	ExportID   string    `json:"export_id,omitempty" bson:"export_id,omitempty"`
-	// Options are the generation options of a quiz or regenerate job.
+	// Options are the generation options of a quiz job.
 	Options   *GenerateOptions `json:"options,omitempty" bson:"options,omitempty"`
 	RequestID string           `json:"-" bson:"request_id,omitempty"`
 	Attempts  int              `json:"attempts" bson:"attempts"`
@@ -283,4 +283,21 @@ const (
 type PageRequest struct {
 	Limit  int
 	Cursor string
+}
+
+// FillEmptyLists replaces nil lists with empty ones, so every question
+// serialises options and answers as [] rather than null.
+func (q *Quiz) FillEmptyLists() {
+	if q.Questions == nil {
+		q.Questions = []Question{}
+	}
+	for i := range q.Questions {
+		qu := &q.Questions[i]
+		if qu.Options == nil {
+			qu.Options = []Option{}
+		}
+		if qu.Answers == nil {
+			qu.Answers = []string{}
+		}
+	}
 }
