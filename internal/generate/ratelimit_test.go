@@ -8,12 +8,13 @@ import (
 	"github.com/quizflow/quizflow/internal/generate"
 	"github.com/quizflow/quizflow/internal/llm"
 	"github.com/quizflow/quizflow/internal/ratelimit"
+	"github.com/quizflow/quizflow/internal/testenv"
 )
 
 // The model waits on the shared limiter before each call: with the
 // budget spent by "other workers", the first call waits for a slot.
 func TestModelWaitsOnSharedRateLimit(t *testing.T) {
-	rdb := startRedis(t)
+	rdb := testenv.Redis(t)
 	cfg := ratelimit.Config{Key: "llm-test", RequestsPerMinute: 60}
 	b := setup(t, nil, setupOpts{llm: llm.Config{Limiter: ratelimit.New(rdb, cfg)}})
 	pages := document(2, 8, 50)

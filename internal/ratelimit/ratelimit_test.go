@@ -8,10 +8,11 @@ import (
 	"time"
 
 	"github.com/quizflow/quizflow/internal/ratelimit"
+	"github.com/quizflow/quizflow/internal/testenv"
 )
 
 func TestRequestsPerMinuteSharedAcrossLimiters(t *testing.T) {
-	rdb := startRedis(t)
+	rdb := testenv.Redis(t)
 	ctx := context.Background()
 	// Two limiters stand for two workers sharing one budget: 120 rpm is one
 	// request per 0.5 s once the burst of 120 is spent.
@@ -36,7 +37,7 @@ func TestRequestsPerMinuteSharedAcrossLimiters(t *testing.T) {
 }
 
 func TestTokensPerMinute(t *testing.T) {
-	rdb := startRedis(t)
+	rdb := testenv.Redis(t)
 	ctx := context.Background()
 	// 6000 tpm = 100 tokens per second.
 	l := ratelimit.New(rdb, ratelimit.Config{Key: "t2", TokensPerMinute: 6000})
@@ -62,7 +63,7 @@ func TestTokensPerMinute(t *testing.T) {
 }
 
 func TestWaitHonoursContext(t *testing.T) {
-	rdb := startRedis(t)
+	rdb := testenv.Redis(t)
 	l := ratelimit.New(rdb, ratelimit.Config{Key: "t3", RequestsPerMinute: 1})
 	if err := l.Wait(context.Background(), 0); err != nil {
 		t.Fatal(err)
@@ -75,7 +76,7 @@ func TestWaitHonoursContext(t *testing.T) {
 }
 
 func TestConcurrentWorkersStayUnderLimit(t *testing.T) {
-	rdb := startRedis(t)
+	rdb := testenv.Redis(t)
 	ctx := context.Background()
 	// Burst 600 per minute = 10/s; 8 workers ask for 620 in total: the last
 	// 20 must be spread over about 2 s.

@@ -158,16 +158,7 @@ func New(t testing.TB) *Env {
 	defer cancel()
 
 	env := &Env{}
-	// Redis: one redis-server per test, never miniredis.
-	r, err := embedded.StartRedis(ctx, embedded.RedisOptions{})
-	if err != nil {
-		t.Fatalf("testenv: redis for %s: %v (tests need redis-server on PATH)", t.Name(), err)
-	}
-	t.Cleanup(func() {
-		if err := r.Close(); err != nil {
-			t.Errorf("testenv: %v", err)
-		}
-	})
+	r := startRedis(ctx, t)
 	env.RedisURL, env.RedisAddr = r.URL, r.Addr
 
 	// MongoDB: the shared FerretDB, a database of our own.
@@ -289,6 +280,34 @@ func NewS3Client(s embedded.S3) *s3.Client {
 		Credentials:  credentials.NewStaticCredentialsProvider(s.AccessKey, s.SecretKey, ""),
 		UsePathStyle: true,
 	})
+}
+
+// startRedis starts the test's own redis-server (never miniredis: Lua
+// scripts, TTLs and asynq need the real thing), stopped when t ends.
+func startRedis(ctx context.Context, t testing.TB) *embedded.Redis {
+	t.Helper()
+	r, err := embedded.StartRedis(ctx, embedded.RedisOptions{})
+	if err != nil {
+		t.Fatalf("testenv: redis for %s: %v (tests need redis-server on PATH)", t.Name(), err)
+	}
+	t.Cleanup(func() {
+		if err := r.Close(); err != nil {
+			t.Errorf("testenv: %v", err)
+		}
+	})
+	return r
+}
+
+// Redis starts a redis-server of t's own, without the other services,
+// and returns a client for it; both end with t.
+func Redis(t testing.TB) *redis.Client {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
+	defer cancel()
+	r := startRedis(ctx, t)
+	client := redis.NewClient(&redis.Options{Addr: r.Addr})
+	t.Cleanup(func() { _ = client.Close() })
+	return client
 }
 
 // RedisClient returns a go-redis client for env's Redis, closed when t ends.
