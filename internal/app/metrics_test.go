@@ -9,9 +9,8 @@ import (
 	"time"
 
 	dto "github.com/prometheus/client_model/go"
-	"github.com/prometheus/common/expfmt"
-	"github.com/prometheus/common/model"
 
+	"github.com/quizflow/quizflow/internal/metrics/metricstest"
 	"github.com/quizflow/quizflow/internal/quizflow"
 	"github.com/quizflow/quizflow/jobs"
 )
@@ -32,40 +31,13 @@ func scrapeMetrics(t *testing.T, url, token string) map[string]*dto.MetricFamily
 	if ct := hdr.Get("Content-Type"); !strings.HasPrefix(ct, "text/plain") {
 		t.Errorf("Content-Type %q", ct)
 	}
-	p := expfmt.NewTextParser(model.UTF8Validation)
-	mfs, err := p.TextToMetricFamilies(strings.NewReader(body))
-	if err != nil {
-		t.Fatalf("parse %s: %v", url, err)
-	}
-	return mfs
+	return metricstest.Parse(t, strings.NewReader(body))
 }
 
-// metricValue returns the value (a histogram's sample count) of the series
-// of family name whose labels include want.
+// metricValue returns the value of the series of family name whose labels
+// include want (see metricstest.Families.Value).
 func metricValue(mfs map[string]*dto.MetricFamily, name string, want map[string]string) (float64, bool) {
-next:
-	for _, m := range mfs[name].GetMetric() {
-		got := map[string]string{}
-		for _, lp := range m.GetLabel() {
-			got[lp.GetName()] = lp.GetValue()
-		}
-		for k, v := range want {
-			if got[k] != v {
-				continue next
-			}
-		}
-		switch {
-		case m.Counter != nil:
-			return m.Counter.GetValue(), true
-		case m.Gauge != nil:
-			return m.Gauge.GetValue(), true
-		case m.Histogram != nil:
-			return float64(m.Histogram.GetSampleCount()), true
-		case m.Untyped != nil:
-			return m.Untyped.GetValue(), true
-		}
-	}
-	return 0, false
+	return metricstest.Families(mfs).Value(name, want)
 }
 
 // TestMetrics runs uploads through the pipeline and reads what the API's

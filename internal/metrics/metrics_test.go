@@ -15,10 +15,9 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 	dto "github.com/prometheus/client_model/go"
-	"github.com/prometheus/common/expfmt"
-	"github.com/prometheus/common/model"
 
 	"github.com/quizflow/quizflow/internal/metrics"
+	"github.com/quizflow/quizflow/internal/metrics/metricstest"
 	"github.com/quizflow/quizflow/internal/quizflow"
 	"github.com/quizflow/quizflow/internal/testenv"
 	"github.com/quizflow/quizflow/jobs"
@@ -43,45 +42,13 @@ func scrape(t *testing.T, h http.Handler, token string) map[string]*dto.MetricFa
 
 func parse(t *testing.T, r io.Reader) map[string]*dto.MetricFamily {
 	t.Helper()
-	p := expfmt.NewTextParser(model.UTF8Validation)
-	mfs, err := p.TextToMetricFamilies(r)
-	if err != nil {
-		t.Fatalf("parse exposition: %v", err)
-	}
-	return mfs
+	return metricstest.Parse(t, r)
 }
 
-// value returns the counter, gauge or untyped value (or a histogram's
-// sample count) of the series of family name whose labels include want,
-// and whether it exists.
+// value returns the value of the series of family name whose labels
+// include want (see metricstest.Families.Value).
 func value(mfs map[string]*dto.MetricFamily, name string, want map[string]string) (float64, bool) {
-	mf := mfs[name]
-	if mf == nil {
-		return 0, false
-	}
-next:
-	for _, m := range mf.GetMetric() {
-		got := map[string]string{}
-		for _, lp := range m.GetLabel() {
-			got[lp.GetName()] = lp.GetValue()
-		}
-		for k, v := range want {
-			if got[k] != v {
-				continue next
-			}
-		}
-		switch {
-		case m.Counter != nil:
-			return m.Counter.GetValue(), true
-		case m.Gauge != nil:
-			return m.Gauge.GetValue(), true
-		case m.Histogram != nil:
-			return float64(m.Histogram.GetSampleCount()), true
-		case m.Untyped != nil:
-			return m.Untyped.GetValue(), true
-		}
-	}
-	return 0, false
+	return metricstest.Families(mfs).Value(name, want)
 }
 
 func gather(t *testing.T, r *metrics.Registry) map[string]*dto.MetricFamily {
