@@ -145,6 +145,7 @@ func (a *App) API() *httpapi.Server {
 		Config: httpapi.Config{
 			MaxFileSize: a.Cfg.MaxFileSize, APIRequestsPerMinute: a.Cfg.APIRequestsPerMinute,
 			CORSOrigins: a.Cfg.CORSOrigin, AdminSecret: secret, RedisConnOpt: a.RedisOpt,
+			QuestionTypes: generatorTypes(a.Cfg),
 		},
 	}).WithMetrics(a.Metrics, a.Cfg.MetricsToken)
 }

@@ -247,6 +247,8 @@ func TestNewQuizFromDocument(t *testing.T) {
 		{map[string]any{"bloom_levels": []string{"memorise"}}, "bloom_levels"},
 		{map[string]any{"language": "xx"}, "language"},
 		{map[string]any{"instructions": strings.Repeat("a", 501)}, "instructions"},
+		// No model is configured: the offline generator cannot write these.
+		{map[string]any{"question_types": []string{"matching", "essay"}}, "question_types"},
 	} {
 		_, err := newQuiz(b.opts)
 		if client.StatusOf(err) != 400 || fieldOf(err) != b.field {

@@ -16,12 +16,25 @@ import (
 // chunkCacheTTL keeps finished chunks long enough for every retry of a task.
 const chunkCacheTTL = 24 * time.Hour
 
+// offlineOnly reports whether no model is configured, so generation uses
+// the built-in offline generator.
+func offlineOnly(cfg *config.Config) bool { return cfg.OpenAIKey == "" && cfg.OpenAIBaseURL == "" }
+
+// generatorTypes returns the question types the configured generator can
+// write (nil: all of them).
+func generatorTypes(cfg *config.Config) []string {
+	if offlineOnly(cfg) {
+		return offline.Types()
+	}
+	return nil
+}
+
 // newGenerator builds the generation pipeline: the OpenAI-compatible model
 // when OPENAI_API_KEY or OPENAI_BASE_URL is set, else the built-in offline
 // generator. Both go through the same checks.
 func newGenerator(cfg *config.Config, rdb redis.UniversalClient, log zerolog.Logger) (generate.Generator, error) {
 	pc := generate.Config{Cache: generate.NewRedisCache(rdb, "quizflow:chunks:", chunkCacheTTL)}
-	if cfg.OpenAIKey == "" && cfg.OpenAIBaseURL == "" {
+	if offlineOnly(cfg) {
 		pc.Model = offline.Model{}
 		log.Info().Msg("generation: offline generator (no OPENAI_API_KEY)")
 		return generate.New(pc)

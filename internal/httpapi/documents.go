@@ -12,6 +12,7 @@ import (
 	"mime"
 	"net/http"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -94,7 +95,7 @@ func (s *Server) uploadDocument(c echo.Context) (err error) {
 			// Fields sent before the file are checked before it is read,
 			// so a typo does not cost the whole upload.
 			if len(fields) > 0 {
-				if _, err := parseOptions(fields, user.Plan); err != nil {
+				if _, err := s.parseOptions(fields, user.Plan); err != nil {
 					return err // answer now; draining the part would wait for the whole file
 				}
 			}
@@ -120,7 +121,7 @@ func (s *Server) uploadDocument(c echo.Context) (err error) {
 	if !uploaded {
 		return quizflow.Invalid("file", "Attach the document in a multipart field named 'file'.")
 	}
-	opts, err := parseOptions(fields, user.Plan)
+	opts, err := s.parseOptions(fields, user.Plan)
 	if err != nil {
 		cleanup()
 		return err
@@ -248,12 +249,26 @@ func cleanFilename(name string) string {
 }
 
 // parseOptions reads and validates generation options from form fields.
-func parseOptions(fields map[string][]string, plan string) (quizflow.GenerateOptions, error) {
+func (s *Server) parseOptions(fields map[string][]string, plan string) (quizflow.GenerateOptions, error) {
 	opts, err := optionsFromForm(fields)
 	if err == nil {
-		err = opts.Normalize(plan)
+		err = s.checkOptions(&opts, plan)
 	}
 	return opts, err
+}
+
+// checkOptions normalises opts for plan and checks the configured
+// generator can write at least one of the requested question types.
+func (s *Server) checkOptions(opts *quizflow.GenerateOptions, plan string) error {
+	if err := opts.Normalize(plan); err != nil {
+		return err
+	}
+	can := s.Config.QuestionTypes
+	if len(can) == 0 || slices.ContainsFunc(opts.QuestionTypes, func(t string) bool { return slices.Contains(can, t) }) {
+		return nil
+	}
+	return quizflow.Invalid("question_types", "This server has no AI model configured; its built-in generator writes only %s questions. Ask for one of those (or set OPENAI_API_KEY).",
+		strings.Join(can, ", "))
 }
 
 // optionsFromForm reads generation options from multipart fields. List
@@ -380,7 +395,7 @@ func (s *Server) newQuiz(c echo.Context) error {
 			opts.QuestionCount = -1
 		}
 	}
-	if err := opts.Normalize(currentUser(c).Plan); err != nil {
+	if err := s.checkOptions(&opts, currentUser(c).Plan); err != nil {
 		return err
 	}
 	switch doc.Status {

@@ -34,6 +34,9 @@ type Config struct {
 	AdminSecret []byte
 	// RedisConnOpt lets the queue UI reach Redis.
 	RedisConnOpt asynq.RedisConnOpt
+	// QuestionTypes lists the question types the configured generator can
+	// write; empty means all. A request for none of them is refused.
+	QuestionTypes []string
 }
 
 // Deps are the adapters the API uses.

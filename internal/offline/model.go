@@ -123,6 +123,9 @@ func (Model) Propose(ctx context.Context, p generate.Proposal) (*generate.Propos
 	return out, nil
 }
 
+// Types returns the question types Model writes.
+func Types() []string { return slices.Clone(producible) }
+
 // producible lists the types Model makes, in the order it deals them.
 var producible = []string{quizflow.MultipleChoice, quizflow.TrueFalse, quizflow.FillInBlank, quizflow.ShortAnswer}
 
