@@ -468,9 +468,6 @@ func (s *Server) deleteDocument(c echo.Context) error {
 	return c.NoContent(http.StatusNoContent)
 }
 
-// maxTextBlob bounds the extracted-text object read back for a client.
-const maxTextBlob = 64 << 20
-
 func (s *Server) getDocumentText(c echo.Context) error {
 	doc, err := s.ownedDocument(c)
 	if err != nil {
@@ -482,7 +479,7 @@ func (s *Server) getDocumentText(c echo.Context) error {
 		}
 		return quizflow.Errorf(quizflow.ECONFLICT, "The text of this document is not extracted yet; poll its job.")
 	}
-	b, err := s.Blobs.Get(c.Request().Context(), doc.TextKey, maxTextBlob)
+	b, err := s.Blobs.Get(c.Request().Context(), doc.TextKey, quizflow.MaxTextBytes)
 	if err != nil {
 		return err
 	}

@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 	"slices"
 	"strings"
@@ -259,17 +258,7 @@ func (s *Server) documentPages(ctx context.Context, docID, owner string) ([]quiz
 	if doc.TextKey == "" {
 		return nil, quizflow.Errorf(quizflow.ENOTFOUND, "no text")
 	}
-	b, err := s.Blobs.Get(ctx, doc.TextKey, maxTextBlob)
-	if err != nil {
-		return nil, err
-	}
-	var t struct {
-		Pages []quizflow.Page `json:"pages"`
-	}
-	if err := json.Unmarshal(b, &t); err != nil {
-		return nil, err
-	}
-	return t.Pages, nil
+	return s.Blobs.GetText(ctx, doc.TextKey)
 }
 
 // editQuiz loads the caller's quiz, applies edit and saves it as a new

@@ -301,3 +301,12 @@ func (q *Quiz) FillEmptyLists() {
 		}
 	}
 }
+
+// DocumentText is the stored form of a document's extracted text, as
+// GET /v1/documents/{id}/text serves it.
+type DocumentText struct {
+	Pages []Page `json:"pages"`
+}
+
+// MaxTextBytes bounds a stored DocumentText read back.
+const MaxTextBytes = 64 << 20

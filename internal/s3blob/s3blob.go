@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"cmp"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -210,4 +211,26 @@ func (s *Store) PresignGet(ctx context.Context, key, filename, contentType strin
 		return "", fmt.Errorf("presign %s: %w", key, err)
 	}
 	return req.URL, nil
+}
+
+// PutText stores a document's extracted pages at key as JSON.
+func (s *Store) PutText(ctx context.Context, key string, pages []quizflow.Page) error {
+	b, err := json.Marshal(quizflow.DocumentText{Pages: pages})
+	if err != nil {
+		return fmt.Errorf("encode text: %w", err)
+	}
+	return s.Put(ctx, key, b, "application/json")
+}
+
+// GetText reads the pages stored by PutText; ENOTFOUND if missing.
+func (s *Store) GetText(ctx context.Context, key string) ([]quizflow.Page, error) {
+	b, err := s.Get(ctx, key, quizflow.MaxTextBytes)
+	if err != nil {
+		return nil, err
+	}
+	var t quizflow.DocumentText
+	if err := json.Unmarshal(b, &t); err != nil {
+		return nil, fmt.Errorf("decode text %s: %w", key, err)
+	}
+	return t.Pages, nil
 }

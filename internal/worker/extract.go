@@ -2,7 +2,6 @@ package worker
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -19,20 +18,13 @@ import (
 
 // Progress bands of a quiz job: extraction fills 0-40%, generation 40-95%.
 const (
-	pctExtractStart  = 5
-	pctExtractEnd    = 40
-	pctGenerateEnd   = 95
-	maxPageTextStore = 64 << 20
+	pctExtractStart = 5
+	pctExtractEnd   = 40
+	pctGenerateEnd  = 95
 )
 
 // extractHandler reads a document's text and hands it to generation.
 type extractHandler struct{ d Deps }
-
-// textBlob is the stored form of a document's extracted text, as served
-// by GET /v1/documents/{id}/text.
-type textBlob struct {
-	Pages []quizflow.Page `json:"pages"`
-}
 
 func (h *extractHandler) ProcessTask(ctx context.Context, t *asynq.Task) error {
 	var p jobs.DocumentPayload
@@ -69,12 +61,8 @@ func (h *extractHandler) ProcessTask(ctx context.Context, t *asynq.Task) error {
 		}
 		return err
 	}
-	b, err := json.Marshal(textBlob{Pages: pages})
-	if err != nil {
-		return fmt.Errorf("encode text: %w", err)
-	}
 	key := quizflow.TextKey(doc.OwnerID, doc.ID)
-	if err := d.Blobs.Put(ctx, key, b, "application/json"); err != nil {
+	if err := d.Blobs.PutText(ctx, key, pages); err != nil {
 		return err
 	}
 	words := 0

@@ -2,7 +2,6 @@ package worker
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -125,15 +124,7 @@ func loadText(ctx context.Context, d Deps, doc *quizflow.Document) ([]quizflow.P
 	if doc.TextKey == "" {
 		return nil, fmt.Errorf("document %s has no extracted text yet", doc.ID)
 	}
-	b, err := d.Blobs.Get(ctx, doc.TextKey, maxPageTextStore)
-	if err != nil {
-		return nil, err
-	}
-	var tb textBlob
-	if err := json.Unmarshal(b, &tb); err != nil {
-		return nil, fmt.Errorf("decode text of %s: %w", doc.ID, err)
-	}
-	return tb.Pages, nil
+	return d.Blobs.GetText(ctx, doc.TextKey)
 }
 
 // quizTitle names a quiz after its document's file name.
