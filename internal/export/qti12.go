@@ -146,6 +146,18 @@ func htmlMat(w *xmlWriter, html string) {
 }
 
 // plainMat writes a material holding plain text.
+// renderChoice writes a render_choice (with attrs) listing every answer as
+// a response_label.
+func renderChoice(w *xmlWriter, answers []qti12Answer, attrs ...string) {
+	w.open("render_choice", attrs...)
+	for _, a := range answers {
+		w.open("response_label", "ident", a.id)
+		plainMat(w, a.text)
+		w.close("response_label")
+	}
+	w.close("render_choice")
+}
+
 func plainMat(w *xmlWriter, text string) {
 	w.open("material")
 	w.leaf("mattext", text, "texttype", "text/plain")
@@ -212,13 +224,7 @@ func (r *run) qti12Item(w *xmlWriter, it *item, id, bankRef string) {
 			card = "Multiple"
 		}
 		w.open("response_lid", "ident", "response1", "rcardinality", card)
-		w.open("render_choice", "shuffle", shuffle)
-		for _, a := range answers {
-			w.open("response_label", "ident", a.id)
-			plainMat(w, a.text)
-			w.close("response_label")
-		}
-		w.close("render_choice")
+		renderChoice(w, answers, "shuffle", shuffle)
 		w.close("response_lid")
 	case quizflow.ShortAnswer, quizflow.Essay:
 		htmlMat(w, htmlText(q.Prompt))
@@ -234,26 +240,14 @@ func (r *run) qti12Item(w *xmlWriter, it *item, id, bankRef string) {
 		w.open("material")
 		w.leaf("mattext", "blank1")
 		w.close("material")
-		w.open("render_choice")
-		for _, a := range answers {
-			w.open("response_label", "ident", a.id)
-			plainMat(w, a.text)
-			w.close("response_label")
-		}
-		w.close("render_choice")
+		renderChoice(w, answers)
 		w.close("response_lid")
 	case quizflow.Matching:
 		htmlMat(w, htmlText(q.Prompt))
 		for i, p := range q.Pairs {
 			w.open("response_lid", "ident", fmt.Sprintf("response_%d", base+500+i+1))
 			plainMat(w, p.Left)
-			w.open("render_choice", "shuffle", shuffle)
-			for _, a := range answers {
-				w.open("response_label", "ident", a.id)
-				plainMat(w, a.text)
-				w.close("response_label")
-			}
-			w.close("render_choice")
+			renderChoice(w, answers, "shuffle", shuffle)
 			w.close("response_lid")
 		}
 	}
