@@ -25,7 +25,7 @@ lint: vet
 
 bench:
 	$(GO) test -run "^$$" -bench . -benchmem -count=1 -timeout 30m ./internal/extract/ ./internal/generate/ ./internal/offline/ ./internal/export/
-	$(GO) test -run "^$$" -bench . -benchtime 3x -count=1 -timeout 30m ./internal/app/
+	$(GO) test -run "^$$" -bench . -benchtime 3x -count=1 -timeout 30m ./internal/e2e/
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -o bin/ ./cmd/...
