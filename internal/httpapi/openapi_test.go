@@ -188,7 +188,7 @@ func TestOpenAPISchemasMatchJSON(t *testing.T) {
 		"User":            user,
 		"Session":         &auth.Session{User: user, AccessToken: "a", RefreshToken: "r", TokenType: "Bearer", ExpiresIn: 900},
 		"Document":        doc1,
-		"DocumentText":    map[string]any{"pages": []quizflow.Page{{Number: 1, Text: "t"}}},
+		"DocumentText":    quizflow.DocumentText{Pages: []quizflow.Page{{Number: 1, Text: "t"}}},
 		"Page":            quizflow.Page{Number: 1, Text: "t"},
 		"GenerateOptions": opts,
 		"Job":             job,
