@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/hibiken/asynq"
+	asynqmetrics "github.com/hibiken/asynq/x/metrics"
 	"github.com/redis/go-redis/v9"
 	"github.com/rs/zerolog"
 
@@ -139,7 +140,7 @@ func (a *App) API() *httpapi.Server {
 	}
 	// The queue gauges walk Redis on every scrape, so the API registers
 	// them and the workers do not.
-	a.Metrics.WithQueues(asynq.NewInspectorFromRedisClient(a.Redis))
+	a.Metrics.WithQueues(asynqmetrics.NewQueueMetricsCollector(asynq.NewInspectorFromRedisClient(a.Redis)))
 	return httpapi.New(httpapi.Deps{
 		Log: a.Log, Auth: a.Auth, Store: a.Store, Blobs: a.Blobs, Queue: a.Queue, Redis: a.Redis,
 		Config: httpapi.Config{

@@ -7,7 +7,6 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
-	"github.com/quizflow/quizflow/internal/metrics"
 	"github.com/quizflow/quizflow/internal/serve"
 )
 
@@ -28,7 +27,7 @@ func (a *App) RunWorkerProcess(ctx context.Context, ready func(metricsAddr strin
 // METRICS_TOKEN when set) until ctx ends. Other paths answer 404.
 func (a *App) ServeMetrics(ctx context.Context, addr string, ready func(addr string)) error {
 	mux := http.NewServeMux()
-	mux.Handle("GET /metrics", metrics.RequireToken(a.Cfg.MetricsToken, a.Metrics.Handler()))
+	mux.Handle("GET /metrics", serve.RequireBearer("metrics", a.Cfg.MetricsToken, a.Metrics.Handler()))
 	srv := &http.Server{
 		Addr:              addr,
 		Handler:           mux,

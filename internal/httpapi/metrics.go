@@ -1,10 +1,14 @@
 package httpapi
 
 import (
+	"errors"
+	"time"
+
 	"github.com/labstack/echo/v4"
 
 	"github.com/quizflow/quizflow/internal/metrics"
 	"github.com/quizflow/quizflow/internal/quizflow"
+	"github.com/quizflow/quizflow/internal/serve"
 )
 
 // WithMetrics instruments the server with m and serves m at GET /metrics,
@@ -19,14 +23,41 @@ func (s *Server) WithMetrics(m *metrics.Registry, token string) *Server {
 	if m == nil {
 		return s
 	}
-	s.echo.Pre(m.EchoMiddleware())
+	s.echo.Pre(requestMetrics(m))
 	h := echo.WrapHandler(m.Handler())
 	s.echo.GET("/metrics", func(c echo.Context) error {
-		if !metrics.ValidToken(c.Request(), token) {
+		if !serve.ValidBearer(c.Request(), token) {
 			c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="metrics"`)
 			return quizflow.Errorf(quizflow.EUNAUTHORIZED, "Metrics need 'Authorization: Bearer <METRICS_TOKEN>'.")
 		}
 		return h(c)
 	})
 	return s
+}
+
+// unmatchedRoute is the route label of requests that matched no route, so
+// that scanners probing random URLs cannot grow the label set.
+const unmatchedRoute = "unmatched"
+
+// requestMetrics counts and times every request in m by method, route
+// template (c.Path(), never the raw URL, so IDs never become label values;
+// requests that match no route are labelled "unmatched") and status. A
+// handler's error is handed to Echo's error handler here (c.Error), as
+// Echo itself would, so the status recorded is the one the client gets.
+func requestMetrics(m *metrics.Registry) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			start := time.Now()
+			err := next(c)
+			if err != nil {
+				c.Error(err)
+			}
+			route := c.Path()
+			if route == "" || errors.Is(err, echo.ErrNotFound) {
+				route = unmatchedRoute
+			}
+			m.ObserveRequest(c.Request().Method, route, c.Response().Status, time.Since(start))
+			return nil
+		}
+	}
 }

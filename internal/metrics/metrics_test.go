@@ -1,59 +1,46 @@
 package metrics_test
 
 import (
-	"context"
-	"errors"
-	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
-	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/hibiken/asynq"
-	"github.com/labstack/echo/v4"
-	"github.com/labstack/echo/v4/middleware"
-	dto "github.com/prometheus/client_model/go"
+	asynqmetrics "github.com/hibiken/asynq/x/metrics"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/quizflow/quizflow/internal/metrics"
 	"github.com/quizflow/quizflow/internal/metrics/metricstest"
 	"github.com/quizflow/quizflow/internal/quizflow"
 	"github.com/quizflow/quizflow/internal/testenv"
-	"github.com/quizflow/quizflow/jobs"
 )
 
-func TestMain(m *testing.M) { testenv.Main(m) }
-
-// scrape GETs /metrics through h and parses the text exposition.
-func scrape(t *testing.T, h http.Handler, token string) map[string]*dto.MetricFamily {
+// gather scrapes r's handler and parses the text exposition.
+func gather(t *testing.T, r *metrics.Registry) metricstest.Families {
 	t.Helper()
-	req := httptest.NewRequest(http.MethodGet, "/metrics", nil)
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
 	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, req)
+	r.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
 	if rec.Code != http.StatusOK {
 		t.Fatalf("GET /metrics: %d %s", rec.Code, rec.Body)
 	}
-	return parse(t, rec.Body)
+	return metricstest.Parse(t, rec.Body)
 }
 
-func parse(t *testing.T, r io.Reader) map[string]*dto.MetricFamily {
+type series struct {
+	name   string
+	labels map[string]string
+	want   float64
+}
+
+func checkSeries(t *testing.T, mfs metricstest.Families, want []series) {
 	t.Helper()
-	return metricstest.Parse(t, r)
-}
-
-// value returns the value of the series of family name whose labels
-// include want (see metricstest.Families.Value).
-func value(mfs map[string]*dto.MetricFamily, name string, want map[string]string) (float64, bool) {
-	return metricstest.Families(mfs).Value(name, want)
-}
-
-func gather(t *testing.T, r *metrics.Registry) map[string]*dto.MetricFamily {
-	t.Helper()
-	return scrape(t, r.Handler(), "")
+	for _, s := range want {
+		if got, ok := mfs.Value(s.name, s.labels); !ok || got != s.want {
+			t.Errorf("%s%v = %v (present %v), want %v", s.name, s.labels, got, ok, s.want)
+		}
+	}
 }
 
 func TestNilRegistryIsANoOp(t *testing.T) {
@@ -61,35 +48,18 @@ func TestNilRegistryIsANoOp(t *testing.T) {
 	if r.Prometheus() != nil {
 		t.Error("nil registry has a prometheus registry")
 	}
-	if r.WithQueues(asynq.NewInspector(asynq.RedisClientOpt{Addr: "127.0.0.1:1"})) != nil {
+	if r.WithQueues(prometheus.NewGauge(prometheus.GaugeOpts{Name: "g"})) != nil {
 		t.Error("WithQueues on nil returned non-nil")
 	}
 	r.ObserveQuiz(quizflow.Usage{Model: "m", Calls: 1})
+	r.ObserveRequest(http.MethodGet, "/x", http.StatusOK, time.Second)
+	r.ObserveTask("t", "success", time.Second)
 
 	rec := httptest.NewRecorder()
 	r.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
 	if rec.Code != http.StatusNotFound {
 		t.Errorf("nil handler: %d, want 404", rec.Code)
 	}
-
-	e := echo.New()
-	e.Use(r.EchoMiddleware())
-	e.GET("/x", func(c echo.Context) error { return c.String(http.StatusTeapot, "tea") })
-	rec = httptest.NewRecorder()
-	e.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/x", nil))
-	if rec.Code != http.StatusTeapot {
-		t.Errorf("through nil middleware: %d", rec.Code)
-	}
-
-	want := errors.New("boom")
-	h := r.TaskMiddleware()(asynq.HandlerFunc(func(ctx context.Context, _ *asynq.Task) error {
-		metrics.MarkSkipped(ctx) // no-op outside the middleware
-		return want
-	}))
-	if err := h.ProcessTask(context.Background(), asynq.NewTask("t", nil)); err != want {
-		t.Errorf("nil task middleware changed the error: %v", err)
-	}
-	metrics.MarkSkipped(context.Background())
 }
 
 func TestNewHasRuntimeCollectors(t *testing.T) {
@@ -101,63 +71,37 @@ func TestNewHasRuntimeCollectors(t *testing.T) {
 	}
 }
 
-func TestEchoMiddlewareLabelsByRouteTemplate(t *testing.T) {
+func TestObserveRequest(t *testing.T) {
 	r := metrics.New()
-	e := echo.New()
-	e.Use(r.EchoMiddleware())
-	e.Use(middleware.Recover())
-	e.GET("/v1/items/:id", func(c echo.Context) error { return c.JSON(http.StatusOK, c.Param("id")) })
-	e.POST("/v1/items", func(c echo.Context) error { return echo.NewHTTPError(http.StatusConflict, "taken") })
-	e.GET("/panic", func(c echo.Context) error { panic("handler bug") })
-
-	do := func(method, path string) int {
-		rec := httptest.NewRecorder()
-		e.ServeHTTP(rec, httptest.NewRequest(method, path, nil))
-		return rec.Code
+	for range 3 {
+		r.ObserveRequest(http.MethodGet, "/v1/items/:id", http.StatusOK, 20*time.Millisecond)
 	}
-	for _, id := range []string{"itm_secret1", "itm_secret2", "itm_secret3"} {
-		if c := do(http.MethodGet, "/v1/items/"+id); c != 200 {
-			t.Fatalf("GET item: %d", c)
-		}
-	}
-	if c := do(http.MethodPost, "/v1/items"); c != http.StatusConflict {
-		t.Fatalf("POST: %d", c)
-	}
-	if c := do(http.MethodGet, "/no/such/path/usr_12345"); c != http.StatusNotFound {
-		t.Fatalf("unknown path: %d", c)
-	}
-	if c := do(http.MethodGet, "/panic"); c != http.StatusInternalServerError {
-		t.Fatalf("panic: %d", c)
-	}
-
+	r.ObserveRequest(http.MethodPost, "/v1/items", http.StatusConflict, time.Millisecond)
 	mfs := gather(t, r)
-	for _, tc := range []struct {
-		labels map[string]string
-		want   float64
-	}{
-		{map[string]string{"method": "GET", "route": "/v1/items/:id", "status": "200"}, 3},
-		{map[string]string{"method": "POST", "route": "/v1/items", "status": "409"}, 1},
-		{map[string]string{"method": "GET", "route": metrics.UnmatchedRoute, "status": "404"}, 1},
-		{map[string]string{"method": "GET", "route": "/panic", "status": "500"}, 1},
-	} {
-		got, ok := value(mfs, "quizflow_http_requests_total", tc.labels)
-		if !ok || got != tc.want {
-			t.Errorf("requests %v = %v (present %v), want %v", tc.labels, got, ok, tc.want)
-		}
+	checkSeries(t, mfs, []series{
+		{"quizflow_http_requests_total", map[string]string{"method": "GET", "route": "/v1/items/:id", "status": "200"}, 3},
+		{"quizflow_http_requests_total", map[string]string{"method": "POST", "route": "/v1/items", "status": "409"}, 1},
+		{"quizflow_http_request_duration_seconds", map[string]string{"method": "GET", "route": "/v1/items/:id"}, 3},
+	})
+	if n := len(mfs["quizflow_http_requests_total"].GetMetric()); n != 2 {
+		t.Errorf("%d request series, want 2", n)
 	}
-	if n, ok := value(mfs, "quizflow_http_request_duration_seconds", map[string]string{"method": "GET", "route": "/v1/items/:id"}); !ok || n != 3 {
-		t.Errorf("duration histogram count = %v (present %v), want 3", n, ok)
-	}
-	// No raw URL (and so no ID) may become a label value.
-	for _, name := range []string{"quizflow_http_requests_total", "quizflow_http_request_duration_seconds"} {
-		for _, m := range mfs[name].GetMetric() {
-			for _, lp := range m.GetLabel() {
-				if strings.Contains(lp.GetValue(), "secret") || strings.Contains(lp.GetValue(), "usr_") {
-					t.Errorf("%s has label %s=%q", name, lp.GetName(), lp.GetValue())
-				}
-			}
-		}
-	}
+}
+
+func TestObserveTask(t *testing.T) {
+	r := metrics.New()
+	r.ObserveTask("document:extract", "success", time.Second)
+	r.ObserveTask("document:extract", "success", time.Second)
+	r.ObserveTask("email:send", "retry", time.Second)
+	r.ObserveTask("email:send", "failed", time.Second)
+	mfs := gather(t, r)
+	checkSeries(t, mfs, []series{
+		{"quizflow_tasks_total", map[string]string{"type": "document:extract", "outcome": "success"}, 2},
+		{"quizflow_tasks_total", map[string]string{"type": "email:send", "outcome": "retry"}, 1},
+		{"quizflow_tasks_total", map[string]string{"type": "email:send", "outcome": "failed"}, 1},
+		// The duration counts every run, whatever its outcome.
+		{"quizflow_task_duration_seconds", map[string]string{"type": "email:send"}, 2},
+	})
 }
 
 func TestObserveQuiz(t *testing.T) {
@@ -168,12 +112,7 @@ func TestObserveQuiz(t *testing.T) {
 	r.ObserveQuiz(quizflow.Usage{Model: "offline", Calls: 2})
 	r.ObserveQuiz(quizflow.Usage{})
 
-	mfs := gather(t, r)
-	for _, tc := range []struct {
-		name   string
-		labels map[string]string
-		want   float64
-	}{
+	checkSeries(t, gather(t, r), []series{
 		{"quizflow_quizzes_generated_total", map[string]string{"model": "gpt-4o-mini", "cached": "false"}, 2},
 		{"quizflow_quizzes_generated_total", map[string]string{"model": "gpt-4o-mini", "cached": "true"}, 1},
 		{"quizflow_quizzes_generated_total", map[string]string{"model": "offline", "cached": "false"}, 1},
@@ -183,148 +122,58 @@ func TestObserveQuiz(t *testing.T) {
 		{"quizflow_llm_tokens_total", map[string]string{"model": "gpt-4o-mini", "kind": "prompt"}, 1500},
 		{"quizflow_llm_tokens_total", map[string]string{"model": "gpt-4o-mini", "kind": "completion"}, 300},
 		{"quizflow_llm_cost_usd_total", map[string]string{"model": "gpt-4o-mini"}, 0.375},
-	} {
-		if got, ok := value(mfs, tc.name, tc.labels); !ok || got != tc.want {
-			t.Errorf("%s%v = %v (present %v), want %v", tc.name, tc.labels, got, ok, tc.want)
-		}
-	}
+	})
 }
 
-func TestRequireToken(t *testing.T) {
+// countingCollector counts its Describe and Collect calls and collects one
+// gauge.
+type countingCollector struct {
+	gauge              prometheus.Gauge
+	describe, collects atomic.Int32
+}
+
+func (c *countingCollector) Describe(ch chan<- *prometheus.Desc) {
+	c.describe.Add(1)
+	c.gauge.Describe(ch)
+}
+
+func (c *countingCollector) Collect(ch chan<- prometheus.Metric) {
+	c.collects.Add(1)
+	c.gauge.Collect(ch)
+}
+
+// TestWithQueuesIsUncheckedAndOnce: registering the collector neither
+// describes nor collects it (for asynq's, either would walk Redis), each
+// scrape collects it, and calls after the first are ignored.
+func TestWithQueuesIsUncheckedAndOnce(t *testing.T) {
+	c := &countingCollector{gauge: prometheus.NewGauge(prometheus.GaugeOpts{Name: "asynq_fake_gauge"})}
+	c.gauge.Set(7)
 	r := metrics.New()
-	h := metrics.RequireToken("s3cret-token", r.Handler())
-	for _, auth := range []string{"", "Bearer wrong", "s3cret-token", "Basic s3cret-token"} {
-		req := httptest.NewRequest(http.MethodGet, "/metrics", nil)
-		if auth != "" {
-			req.Header.Set("Authorization", auth)
-		}
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, req)
-		if rec.Code != http.StatusUnauthorized || rec.Header().Get("WWW-Authenticate") == "" {
-			t.Errorf("Authorization %q: %d, want 401 with WWW-Authenticate", auth, rec.Code)
-		}
+	if r.WithQueues(c) != r {
+		t.Fatal("WithQueues does not return its registry")
 	}
-	if _, ok := scrape(t, h, "s3cret-token")["go_goroutines"]; !ok {
-		t.Error("authorised scrape has no go_goroutines")
+	if c.describe.Load() != 0 || c.collects.Load() != 0 {
+		t.Errorf("registration described %d and collected %d times, want 0", c.describe.Load(), c.collects.Load())
 	}
-	if metrics.RequireToken("", r.Handler()) == nil {
-		t.Error("no handler without a token")
+	r.WithQueues(c) // registered twice, it would be collected twice
+	other := &countingCollector{gauge: prometheus.NewGauge(prometheus.GaugeOpts{Name: "asynq_other_gauge"})}
+	r.WithQueues(other)
+	r.WithQueues(nil)
+	mfs := gather(t, r)
+	checkSeries(t, mfs, []series{{"asynq_fake_gauge", nil, 7}})
+	if _, ok := mfs["asynq_other_gauge"]; ok {
+		t.Error("a second WithQueues was registered")
 	}
-}
-
-// TestTaskMiddlewareOutcomes runs tasks through a real asynq server on a
-// real Redis and checks how each ending is counted.
-func TestTaskMiddlewareOutcomes(t *testing.T) {
-	env := testenv.New(t)
-	redisOpt, err := asynq.ParseRedisURI(env.RedisURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := metrics.New()
-	mux := asynq.NewServeMux()
-	mux.Use(r.TaskMiddleware())
-	mux.HandleFunc(jobs.TypeDocumentExtract, func(context.Context, *asynq.Task) error { return nil })
-	mux.HandleFunc("rogue:type", func(context.Context, *asynq.Task) error { return nil })
-	mux.HandleFunc(jobs.TypeQuizGenerate, func(ctx context.Context, _ *asynq.Task) error {
-		metrics.MarkSkipped(ctx)
-		return nil
-	})
-	mux.HandleFunc(jobs.TypeQuizExport, func(context.Context, *asynq.Task) error {
-		return fmt.Errorf("unreadable: %w", asynq.SkipRetry)
-	})
-	mux.HandleFunc(jobs.TypeEmailSend, func(context.Context, *asynq.Task) error { return errors.New("store outage") })
-	mux.HandleFunc(jobs.TypeMaintenanceBackup, func(context.Context, *asynq.Task) error { panic("handler bug") })
-
-	srv := asynq.NewServer(redisOpt, asynq.Config{
-		Concurrency:       4,
-		Queues:            map[string]int{"default": 1},
-		RetryDelayFunc:    func(int, error, *asynq.Task) time.Duration { return 10 * time.Millisecond },
-		TaskCheckInterval: 20 * time.Millisecond,
-		// Retries wait in the retry set; move them back promptly.
-		DelayedTaskCheckInterval: 50 * time.Millisecond,
-		LogLevel:                 asynq.FatalLevel,
-	})
-	if err := srv.Start(mux); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(srv.Shutdown)
-	client := asynq.NewClient(redisOpt)
-	t.Cleanup(func() { _ = client.Close() })
-	for _, task := range []struct {
-		typ  string
-		opts []asynq.Option
-	}{
-		{jobs.TypeDocumentExtract, nil}, {jobs.TypeDocumentExtract, nil}, {"rogue:type", nil}, {jobs.TypeQuizGenerate, nil}, {jobs.TypeQuizExport, []asynq.Option{asynq.MaxRetry(5)}},
-		{jobs.TypeEmailSend, []asynq.Option{asynq.MaxRetry(2)}}, {jobs.TypeMaintenanceBackup, []asynq.Option{asynq.MaxRetry(0)}},
-	} {
-		if _, err := client.Enqueue(asynq.NewTask(task.typ, nil), task.opts...); err != nil {
-			t.Fatal(err)
-		}
-	}
-
-	want := []struct {
-		typ, outcome string
-		n            float64
-	}{
-		{jobs.TypeDocumentExtract, metrics.OutcomeSuccess, 2},
-		{"unknown", metrics.OutcomeSuccess, 1}, // types outside jobs.Types share one label
-		{jobs.TypeQuizGenerate, metrics.OutcomeSkipped, 1},
-		{jobs.TypeQuizExport, metrics.OutcomeFailed, 1},
-		{jobs.TypeEmailSend, metrics.OutcomeRetry, 2}, // attempts 1 and 2 of 3
-		{jobs.TypeEmailSend, metrics.OutcomeFailed, 1},
-		{jobs.TypeMaintenanceBackup, metrics.OutcomeFailed, 1},
-	}
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		mfs := gather(t, r)
-		var missing []string
-		for _, w := range want {
-			got, _ := value(mfs, "quizflow_tasks_total", map[string]string{"type": w.typ, "outcome": w.outcome})
-			if got != w.n {
-				missing = append(missing, fmt.Sprintf("%s/%s=%v want %v", w.typ, w.outcome, got, w.n))
-			}
-		}
-		if len(missing) == 0 {
-			// Nothing else was counted: no success for a failing task, etc.
-			if n := len(mfs["quizflow_tasks_total"].GetMetric()); n != len(want) {
-				t.Errorf("%d task series, want %d", n, len(want))
-			}
-			if c, ok := value(mfs, "quizflow_task_duration_seconds", map[string]string{"type": jobs.TypeEmailSend}); !ok || c != 3 {
-				t.Errorf("flaky task duration count = %v, want 3", c)
-			}
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("task outcomes: %s", strings.Join(missing, "; "))
-		}
-		time.Sleep(50 * time.Millisecond)
+	if n := c.collects.Load(); n != 1 {
+		t.Errorf("one scrape collected %d times", n)
 	}
 }
 
-func TestOutcomeWithoutTaskContext(t *testing.T) {
-	ctx := context.Background()
-	if got := metrics.Outcome(ctx, nil); got != metrics.OutcomeSuccess {
-		t.Errorf("nil: %s", got)
-	}
-	if got := metrics.Outcome(ctx, fmt.Errorf("x: %w", asynq.SkipRetry)); got != metrics.OutcomeFailed {
-		t.Errorf("SkipRetry: %s", got)
-	}
-	if got := metrics.Outcome(ctx, asynq.RevokeTask); got != metrics.OutcomeSkipped {
-		t.Errorf("RevokeTask: %s", got)
-	}
-	if got := metrics.Outcome(ctx, errors.New("x")); got != metrics.OutcomeRetry {
-		t.Errorf("plain error: %s", got)
-	}
-}
-
+// TestWithQueuesExportsQueueGauges registers asynq's collector as
+// internal/app does and reads real queue state through it.
 func TestWithQueuesExportsQueueGauges(t *testing.T) {
-	env := testenv.New(t)
-	redisOpt, err := asynq.ParseRedisURI(env.RedisURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	client := asynq.NewClient(redisOpt)
-	defer client.Close()
+	rdb := testenv.Redis(t)
+	client := asynq.NewClientFromRedisClient(rdb)
 	for range 3 {
 		if _, err := client.Enqueue(asynq.NewTask("t:x", nil), asynq.Queue("extract")); err != nil {
 			t.Fatal(err)
@@ -333,20 +182,9 @@ func TestWithQueuesExportsQueueGauges(t *testing.T) {
 	if _, err := client.Enqueue(asynq.NewTask("t:x", nil), asynq.Queue("export"), asynq.ProcessIn(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	insp := asynq.NewInspector(redisOpt)
-	defer insp.Close()
-
-	r := metrics.New()
-	if r.WithQueues(insp) != r {
-		t.Fatal("WithQueues does not return its registry")
-	}
-	r.WithQueues(insp) // a second call is ignored, not a duplicate registration
+	r := metrics.New().WithQueues(asynqmetrics.NewQueueMetricsCollector(asynq.NewInspectorFromRedisClient(rdb)))
 	mfs := gather(t, r)
-	for _, tc := range []struct {
-		name   string
-		labels map[string]string
-		want   float64
-	}{
+	checkSeries(t, mfs, []series{
 		{"asynq_queue_size", map[string]string{"queue": "extract"}, 3},
 		{"asynq_queue_size", map[string]string{"queue": "export"}, 1},
 		{"asynq_tasks_enqueued_total", map[string]string{"queue": "extract", "state": "pending"}, 3},
@@ -354,12 +192,8 @@ func TestWithQueuesExportsQueueGauges(t *testing.T) {
 		{"asynq_tasks_enqueued_total", map[string]string{"queue": "extract", "state": "retry"}, 0},
 		{"asynq_tasks_enqueued_total", map[string]string{"queue": "extract", "state": "archived"}, 0},
 		{"asynq_tasks_enqueued_total", map[string]string{"queue": "export", "state": "scheduled"}, 1},
-	} {
-		if got, ok := value(mfs, tc.name, tc.labels); !ok || got != tc.want {
-			t.Errorf("%s%v = %v (present %v), want %v", tc.name, tc.labels, got, ok, tc.want)
-		}
-	}
-	if lat, ok := value(mfs, "asynq_queue_latency_seconds", map[string]string{"queue": "extract"}); !ok || lat < 0 {
+	})
+	if lat, ok := mfs.Value("asynq_queue_latency_seconds", map[string]string{"queue": "extract"}); !ok || lat < 0 {
 		t.Errorf("latency of extract = %v (present %v)", lat, ok)
 	}
 }

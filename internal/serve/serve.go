@@ -1,6 +1,7 @@
 // Package serve runs an http.Server until its context ends, then shuts it
 // down gracefully: the one lifecycle the API and the worker's metrics
-// listener share.
+// listener share. It also holds the bearer-token check both put in front
+// of GET /metrics (RequireBearer, ValidBearer).
 package serve
 
 import (

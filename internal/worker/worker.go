@@ -48,7 +48,7 @@ type Deps struct {
 func NewMux(d Deps) *asynq.ServeMux {
 	mux := asynq.NewServeMux()
 	// Metrics outermost, so a task's outcome is what failJobs hands asynq.
-	mux.Use(d.Metrics.TaskMiddleware(), logTasks(d.Log), failJobs(d))
+	mux.Use(taskMetrics(d.Metrics), logTasks(d.Log), failJobs(d))
 	mux.Handle(jobs.TypeDocumentExtract, &extractHandler{d})
 	mux.Handle(jobs.TypeQuizGenerate, &generateHandler{d})
 	mux.Handle(jobs.TypeQuizExport, &exportHandler{d})
@@ -106,7 +106,7 @@ func failJobs(d Deps) asynq.MiddlewareFunc {
 		return asynq.HandlerFunc(func(ctx context.Context, t *asynq.Task) error {
 			err := next.ProcessTask(ctx, t)
 			if errors.Is(err, errJobFinished) {
-				metrics.MarkSkipped(ctx)
+				markSkipped(ctx)
 				return nil
 			}
 			if err == nil {
