@@ -8,16 +8,15 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
-	"errors"
 	"fmt"
 	"io"
 	"net"
-	"os"
 	"strconv"
 	"time"
 
 	"github.com/hibiken/asynq"
 	asynqmetrics "github.com/hibiken/asynq/x/metrics"
+	"github.com/hibiken/asynqmon"
 	"github.com/redis/go-redis/v9"
 	"github.com/rs/zerolog"
 
@@ -26,23 +25,36 @@ import (
 	"github.com/quizflow/quizflow/internal/extract"
 	"github.com/quizflow/quizflow/internal/generate"
 	"github.com/quizflow/quizflow/internal/httpapi"
+	"github.com/quizflow/quizflow/internal/jobwatch"
 	"github.com/quizflow/quizflow/internal/metrics"
 	"github.com/quizflow/quizflow/internal/mongostore"
 	"github.com/quizflow/quizflow/internal/s3blob"
 	"github.com/quizflow/quizflow/internal/scheduler"
+	"github.com/quizflow/quizflow/internal/usecase"
 	"github.com/quizflow/quizflow/internal/worker"
+	"github.com/quizflow/quizflow/jobs"
 )
 
 // App holds the connected adapters of one process.
 type App struct {
-	Cfg       *config.Config
-	Log       zerolog.Logger
-	Store     *mongostore.Store
-	Blobs     *s3blob.Store
-	Redis     redis.UniversalClient
-	RedisOpt  asynq.RedisConnOpt
-	Queue     *asynq.Client
-	Auth      *auth.Service
+	Cfg      *config.Config
+	Log      zerolog.Logger
+	Store    *mongostore.Store
+	Blobs    *s3blob.Store
+	Redis    redis.UniversalClient
+	RedisOpt asynq.RedisConnOpt
+	Queue    *asynq.Client
+	// Tasks is the queue port over Queue that the use cases and workers
+	// enqueue through.
+	Tasks *jobs.Client
+	Auth  *auth.Service
+	// Services are the use cases the API and the workers call.
+	Services *usecase.Services
+	// JobEvents wakes waiters in this process when a job changes.
+	JobEvents *jobwatch.Hub
+	// records is Store as the use cases and workers write to it: every
+	// job change also notifies JobEvents.
+	records   usecase.Store
 	Generator generate.Generator
 	// Metrics is the process's one Prometheus registry, shared by the API
 	// and the worker when both run in it (`quizflow dev`, tests).
@@ -72,6 +84,7 @@ func Open(ctx context.Context, cfg *config.Config, log zerolog.Logger) (*App, er
 	}
 	a.Redis = redis.NewClient(ropt)
 	a.Queue = asynq.NewClientFromRedisClient(a.Redis)
+	a.Tasks = jobs.NewClient(a.Queue)
 
 	a.Store, err = mongostore.Open(ctx, cfg.MongoURI, cfg.MongoDB)
 	if err != nil {
@@ -108,6 +121,12 @@ func Open(ctx context.Context, cfg *config.Config, log zerolog.Logger) (*App, er
 		a.Close()
 		return nil, err
 	}
+	a.JobEvents = jobwatch.New()
+	a.records = usecase.NotifyJobChanges(a.Store, a.JobEvents.Notify)
+	a.Services = usecase.New(usecase.Deps{
+		Log: log, Store: a.records, Blobs: a.Blobs, Queue: a.Tasks,
+		Config: usecase.Config{MaxFileSize: cfg.MaxFileSize, QuestionTypes: generatorTypes(cfg)},
+	})
 	return a, nil
 }
 
@@ -141,12 +160,20 @@ func (a *App) API() *httpapi.Server {
 	// The queue gauges walk Redis on every scrape, so the API registers
 	// them and the workers do not.
 	a.Metrics.WithQueues(asynqmetrics.NewQueueMetricsCollector(asynq.NewInspectorFromRedisClient(a.Redis)))
+	sv := a.Services
 	return httpapi.New(httpapi.Deps{
-		Log: a.Log, Auth: a.Auth, Store: a.Store, Blobs: a.Blobs, Queue: a.Queue, Redis: a.Redis,
+		Log: a.Log, Accounts: a.Auth,
+		Documents: sv.Documents, Jobs: sv.Jobs, Quizzes: sv.Quizzes, Exports: sv.Exports,
+		Ready: map[string]func(context.Context) error{
+			"redis":   func(ctx context.Context) error { return a.Redis.Ping(ctx).Err() },
+			"mongodb": a.Store.Ping,
+			"s3":      a.Blobs.Ping,
+		},
+		JobEvents: a.JobEvents,
+		AdminUI:   asynqmon.New(asynqmon.Options{RootPath: httpapi.AdminRoot, RedisConnOpt: a.RedisOpt}),
 		Config: httpapi.Config{
 			MaxFileSize: a.Cfg.MaxFileSize, APIRequestsPerMinute: a.Cfg.APIRequestsPerMinute,
-			CORSOrigins: a.Cfg.CORSOrigin, AdminSecret: secret, RedisConnOpt: a.RedisOpt,
-			QuestionTypes: generatorTypes(a.Cfg),
+			CORSOrigins: a.Cfg.CORSOrigin, AdminSecret: secret,
 		},
 	}).WithMetrics(a.Metrics, a.Cfg.MetricsToken)
 }
@@ -154,14 +181,15 @@ func (a *App) API() *httpapi.Server {
 // RunAPI serves the API on cfg.Port until ctx ends. ready, if set, is told
 // the listening address.
 func (a *App) RunAPI(ctx context.Context, ready func(addr string)) error {
-	addr := net.JoinHostPort(os.Getenv("HOST"), strconv.Itoa(a.Cfg.Port))
+	addr := net.JoinHostPort(a.Cfg.Host, strconv.Itoa(a.Cfg.Port))
 	return a.API().Serve(ctx, addr, ready)
 }
 
 // WorkerDeps returns the worker's dependencies.
 func (a *App) WorkerDeps() worker.Deps {
 	return worker.Deps{
-		Log: a.Log, Store: a.Store, Blobs: a.Blobs, Queue: a.Queue, Generator: a.Generator,
+		Log: a.Log, Store: a.records, Blobs: a.Blobs, Queue: a.Tasks, Quizzes: a.Services.Quizzes,
+		Tokens: a.Store, Generator: a.Generator,
 		Inspector:   asynq.NewInspectorFromRedisClient(a.Redis),
 		Metrics:     a.Metrics,
 		Extract:     extract.Limits{MaxPages: a.Cfg.MaxPages},
@@ -188,6 +216,3 @@ func (a *App) RunScheduler(ctx context.Context) error {
 	}
 	return s.Run(ctx)
 }
-
-// ErrUsage reports bad command-line usage.
-var ErrUsage = errors.New("usage")

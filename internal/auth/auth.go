@@ -41,7 +41,8 @@ type Config struct {
 	AdminEmails []string
 }
 
-// Service implements the account use cases.
+// Service implements the account use cases (quizflow.AccountService) over
+// a Store.
 type Service struct {
 	cfg   Config
 	store Store
@@ -66,14 +67,7 @@ func New(cfg Config, store Store) (*Service, error) {
 	return &Service{cfg: cfg, store: store, now: time.Now, dummyHash: dummy}, nil
 }
 
-// Session is a user with a fresh token pair.
-type Session struct {
-	User         *quizflow.User `json:"user"`
-	AccessToken  string         `json:"access_token"`
-	RefreshToken string         `json:"refresh_token"`
-	TokenType    string         `json:"token_type"`
-	ExpiresIn    int            `json:"expires_in"` // seconds until the access token expires
-}
+var _ quizflow.AccountService = (*Service)(nil)
 
 // Password and field bounds.
 const (
@@ -87,7 +81,7 @@ var errBadLogin = quizflow.Errorf(quizflow.EUNAUTHORIZED, "Wrong email or passwo
 
 // Register creates an account and logs it in. It returns EINVALID for a bad
 // email, name or password and ECONFLICT for a taken email.
-func (s *Service) Register(ctx context.Context, email, password, name string) (*Session, error) {
+func (s *Service) Register(ctx context.Context, email, password, name string) (*quizflow.Session, error) {
 	email = strings.TrimSpace(email)
 	name = strings.TrimSpace(name)
 	if err := validateEmail(email); err != nil {
@@ -127,7 +121,7 @@ func validateEmail(email string) error {
 
 // Login checks credentials and starts a new login (token family). It
 // returns one EUNAUTHORIZED message for an unknown email or a wrong password.
-func (s *Service) Login(ctx context.Context, email, password string) (*Session, error) {
+func (s *Service) Login(ctx context.Context, email, password string) (*quizflow.Session, error) {
 	u, err := s.CheckPassword(ctx, email, password)
 	if err != nil {
 		return nil, err
@@ -156,7 +150,7 @@ func (s *Service) CheckPassword(ctx context.Context, email, password string) (*q
 
 // Refresh consumes a refresh token and returns a new pair of the same login.
 // A token presented twice revokes the login and returns EUNAUTHORIZED.
-func (s *Service) Refresh(ctx context.Context, token string) (*Session, error) {
+func (s *Service) Refresh(ctx context.Context, token string) (*quizflow.Session, error) {
 	c, err := s.parse(token, s.cfg.RefreshSecret, typeRefresh)
 	if err != nil {
 		return nil, err
@@ -205,11 +199,14 @@ func (s *Service) tokenUser(ctx context.Context, c *claims) (*quizflow.User, err
 	return u, err
 }
 
-// IsAdmin reports whether u is an operator (its email is in AdminEmails),
-// and records that on u.
-func (s *Service) IsAdmin(u *quizflow.User) bool {
+// User returns the user with id, with Admin set, or ENOTFOUND.
+func (s *Service) User(ctx context.Context, id string) (*quizflow.User, error) {
+	u, err := s.store.UserByID(ctx, id)
+	if err != nil {
+		return nil, err
+	}
 	s.markAdmin(u)
-	return u.Admin
+	return u, nil
 }
 
 func (s *Service) markAdmin(u *quizflow.User) {
@@ -220,7 +217,7 @@ func (s *Service) markAdmin(u *quizflow.User) {
 	}
 }
 
-func (s *Service) newSession(ctx context.Context, u *quizflow.User, family string) (*Session, error) {
+func (s *Service) newSession(ctx context.Context, u *quizflow.User, family string) (*quizflow.Session, error) {
 	now := s.now()
 	access, err := s.sign(claims{
 		Type: typeAccess,
@@ -247,5 +244,5 @@ func (s *Service) newSession(ctx context.Context, u *quizflow.User, family strin
 		return nil, err
 	}
 	s.markAdmin(u)
-	return &Session{User: u, AccessToken: access, RefreshToken: refresh, TokenType: "Bearer", ExpiresIn: int(s.cfg.AccessTTL.Seconds())}, nil
+	return &quizflow.Session{User: u, AccessToken: access, RefreshToken: refresh, TokenType: "Bearer", ExpiresIn: int(s.cfg.AccessTTL.Seconds())}, nil
 }

@@ -17,7 +17,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/quizflow/quizflow/internal/auth"
 	"github.com/quizflow/quizflow/internal/quizflow"
 )
 
@@ -106,8 +105,8 @@ func (c *Client) send(req *http.Request, out any) error {
 }
 
 // Register creates an account and keeps its access token.
-func (c *Client) Register(ctx context.Context, email, password, name string) (*auth.Session, error) {
-	var s auth.Session
+func (c *Client) Register(ctx context.Context, email, password, name string) (*quizflow.Session, error) {
+	var s quizflow.Session
 	if err := c.Do(ctx, http.MethodPost, "/v1/auth/register", map[string]string{"email": email, "password": password, "name": name}, &s); err != nil {
 		return nil, err
 	}
@@ -116,8 +115,8 @@ func (c *Client) Register(ctx context.Context, email, password, name string) (*a
 }
 
 // Login logs in and keeps the access token.
-func (c *Client) Login(ctx context.Context, email, password string) (*auth.Session, error) {
-	var s auth.Session
+func (c *Client) Login(ctx context.Context, email, password string) (*quizflow.Session, error) {
+	var s quizflow.Session
 	if err := c.Do(ctx, http.MethodPost, "/v1/auth/login", map[string]string{"email": email, "password": password}, &s); err != nil {
 		return nil, err
 	}

@@ -20,6 +20,9 @@ const MinSecretLen = 32
 type Config struct {
 	// Env is APP_ENV: "development" (default), "test" or "production".
 	Env string
+	// Host is HOST, the address the API listens on (default "": every
+	// interface).
+	Host string
 	// Port is PORT, the API's listening port (default 8080).
 	Port int
 	// MongoURI is MONGODB_URI (default mongodb://127.0.0.1:27017).
@@ -118,6 +121,7 @@ func FromEnv(getenv func(string) string) (*Config, error) {
 	p := parser{getenv: getenv}
 	c := &Config{
 		Env:                  p.str("APP_ENV", "development"),
+		Host:                 p.str("HOST", ""),
 		Port:                 p.int("PORT", 8080),
 		MongoURI:             p.str("MONGODB_URI", "mongodb://127.0.0.1:27017"),
 		MongoDB:              p.str("MONGODB_DATABASE", "quizflow"),

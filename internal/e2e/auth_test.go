@@ -10,8 +10,8 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
-	"github.com/quizflow/quizflow/internal/auth"
 	"github.com/quizflow/quizflow/internal/client"
+	"github.com/quizflow/quizflow/internal/quizflow"
 )
 
 func TestAccounts(t *testing.T) {
@@ -157,8 +157,8 @@ func TestRefreshRotation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	refresh := func(tok string) (*auth.Session, error) {
-		var out auth.Session
+	refresh := func(tok string) (*quizflow.Session, error) {
+		var out quizflow.Session
 		err := c.Do(ctx, "POST", "/v1/auth/refresh", map[string]string{"refresh_token": tok}, &out)
 		return &out, err
 	}

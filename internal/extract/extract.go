@@ -196,17 +196,7 @@ func tooMany(n, max int) *quizflow.Error {
 }
 
 func tooLarge(max int64) *quizflow.Error {
-	return quizflow.Errorf(quizflow.ETOOLARGE, "This document holds more than %s of text or compressed data, more than can be processed. Split it into smaller parts.", humanBytes(max))
-}
-
-func humanBytes(n int64) string {
-	switch {
-	case n >= 1<<20:
-		return fmt.Sprintf("%d MB", n>>20)
-	case n >= 1<<10:
-		return fmt.Sprintf("%d KB", n>>10)
-	}
-	return fmt.Sprintf("%d bytes", n)
+	return quizflow.Errorf(quizflow.ETOOLARGE, "This document holds more than %s of text or compressed data, more than can be processed. Split it into smaller parts.", quizflow.HumanBytes(max))
 }
 
 // textBudget counts text bytes produced against Limits.MaxBytes.

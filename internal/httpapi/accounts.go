@@ -19,7 +19,7 @@ func bindJSON(c echo.Context, v any) error {
 	if err := (&echo.DefaultBinder{}).BindBody(c, v); err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			return quizflow.Errorf(quizflow.ETOOLARGE, "The request body is larger than %s.", humanBytes(maxJSONBody))
+			return quizflow.Errorf(quizflow.ETOOLARGE, "The request body is larger than %s.", quizflow.HumanBytes(maxJSONBody))
 		}
 		return quizflow.Errorf(quizflow.EINVALID, "The request body must be a JSON object with the documented fields.")
 	}
@@ -37,7 +37,7 @@ func (s *Server) register(c echo.Context) error {
 	if err := bindJSON(c, &r); err != nil {
 		return err
 	}
-	sess, err := s.Auth.Register(c.Request().Context(), r.Email, r.Password, r.Name)
+	sess, err := s.Accounts.Register(c.Request().Context(), r.Email, r.Password, r.Name)
 	if err != nil {
 		return err
 	}
@@ -54,7 +54,7 @@ func (s *Server) login(c echo.Context) error {
 	if err := bindJSON(c, &r); err != nil {
 		return err
 	}
-	sess, err := s.Auth.Login(c.Request().Context(), r.Email, r.Password)
+	sess, err := s.Accounts.Login(c.Request().Context(), r.Email, r.Password)
 	if err != nil {
 		return err
 	}
@@ -70,7 +70,7 @@ func (s *Server) refresh(c echo.Context) error {
 	if err := bindJSON(c, &r); err != nil {
 		return err
 	}
-	sess, err := s.Auth.Refresh(c.Request().Context(), r.RefreshToken)
+	sess, err := s.Accounts.Refresh(c.Request().Context(), r.RefreshToken)
 	if err != nil {
 		return err
 	}
@@ -82,7 +82,7 @@ func (s *Server) logout(c echo.Context) error {
 	if err := bindJSON(c, &r); err != nil {
 		return err
 	}
-	if err := s.Auth.Logout(c.Request().Context(), r.RefreshToken); err != nil {
+	if err := s.Accounts.Logout(c.Request().Context(), r.RefreshToken); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)

@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/hibiken/asynqmon"
 	"github.com/labstack/echo/v4"
 
 	"github.com/quizflow/quizflow/internal/quizflow"
@@ -21,16 +20,19 @@ const (
 	adminCookieTTL = 8 * time.Hour
 )
 
-// mountAdmin serves asynqmon at /admin/queues for admin users. The UI's own
+// AdminRoot is where the operators' queue UI is served; build the UI
+// (asynqmon) with this root path.
+const AdminRoot = adminRoot
+
+// mountAdmin serves the queue UI at /admin/queues for admin users. The UI's own
 // requests carry no bearer header, so a browser signs in with HTTP Basic
 // auth (email and password), which sets a signed, HttpOnly, SameSite=Strict
 // session cookie scoped to /admin; API clients may send a bearer token.
 func (s *Server) mountAdmin(e *echo.Echo) {
-	if s.Config.RedisConnOpt == nil {
+	if s.AdminUI == nil {
 		return
 	}
-	mon := asynqmon.New(asynqmon.Options{RootPath: adminRoot, RedisConnOpt: s.Config.RedisConnOpt})
-	h := echo.WrapHandler(mon)
+	h := echo.WrapHandler(s.AdminUI)
 	g := e.Group(adminRoot, s.requireAdmin)
 	g.Any("", h)
 	g.Any("/*", h)
@@ -43,20 +45,20 @@ func (s *Server) requireAdmin(next echo.HandlerFunc) echo.HandlerFunc {
 			// The cookie proves who signed in; whether they are still an
 			// operator is checked each time, so removal takes effect at once.
 			if id, ok := s.validAdminCookie(ck.Value); ok {
-				if u, err := s.Store.UserByID(ctx, id); err == nil && s.Auth.IsAdmin(u) {
+				if u, err := s.Accounts.User(ctx, id); err == nil && u.Admin {
 					return next(c)
 				}
 			}
 		}
 		var user *quizflow.User
 		if tok, ok := strings.CutPrefix(c.Request().Header.Get(echo.HeaderAuthorization), "Bearer "); ok {
-			u, err := s.Auth.Authenticate(ctx, tok)
+			u, err := s.Accounts.Authenticate(ctx, tok)
 			if err != nil {
 				return err
 			}
 			user = u
 		} else if email, pw, ok := c.Request().BasicAuth(); ok {
-			u, err := s.Auth.CheckPassword(ctx, email, pw)
+			u, err := s.Accounts.CheckPassword(ctx, email, pw)
 			if err == nil {
 				user = u
 			} else if quizflow.ErrorCode(err) != quizflow.EUNAUTHORIZED {

@@ -14,21 +14,16 @@ func (s *Server) healthz(c echo.Context) error {
 	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
 }
 
-// readyz answers 200 when Redis, MongoDB and S3 all answer, else 503 naming
-// what failed (names only: never connection strings or error details).
+// readyz answers 200 when every backing service in Deps.Ready (Redis,
+// MongoDB and S3 in production) answers, else 503 naming what failed (names only: never connection strings or error details).
 func (s *Server) readyz(c echo.Context) error {
 	ctx, cancel := context.WithTimeout(c.Request().Context(), 3*time.Second)
 	defer cancel()
-	checks := map[string]func(context.Context) error{
-		"redis":   func(ctx context.Context) error { return s.Redis.Ping(ctx).Err() },
-		"mongodb": s.Store.Ping,
-		"s3":      s.Blobs.Ping,
-	}
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	result := map[string]string{}
 	failed := []string{}
-	for name, check := range checks {
+	for name, check := range s.Ready {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()

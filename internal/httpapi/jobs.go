@@ -13,11 +13,7 @@ import (
 )
 
 func (s *Server) getJob(c echo.Context) error {
-	id := c.Param("id")
-	if !quizflow.ValidID("job", id) {
-		return quizflow.Errorf(quizflow.ENOTFOUND, "job not found")
-	}
-	job, err := s.Store.Job(c.Request().Context(), id, currentUser(c).ID)
+	job, err := s.Jobs.Job(c.Request().Context(), currentUser(c), c.Param("id"))
 	if err != nil {
 		return err
 	}
@@ -29,7 +25,7 @@ func (s *Server) listJobs(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	js, next, err := s.Store.Jobs(c.Request().Context(), currentUser(c).ID, p)
+	js, next, err := s.Jobs.Jobs(c.Request().Context(), currentUser(c), p)
 	if err != nil {
 		return err
 	}
@@ -46,15 +42,14 @@ const (
 // streamJob sends the job as Server-Sent Events (`event: job`, data the
 // job's JSON) whenever its status, stage, progress or message changes,
 // until it finishes, the client leaves, or streamMaxAge passes (clients
-// then reconnect). Comments keep idle connections open through proxies.
+// then reconnect). It reads the job when JobEvents signals a change made
+// in this process, and every streamPoll for changes made elsewhere.
+// Comments keep idle connections open through proxies.
 func (s *Server) streamJob(c echo.Context) error {
 	id := c.Param("id")
-	if !quizflow.ValidID("job", id) {
-		return quizflow.Errorf(quizflow.ENOTFOUND, "job not found")
-	}
-	owner := currentUser(c).ID
+	user := currentUser(c)
 	ctx := c.Request().Context()
-	job, err := s.Store.Job(ctx, id, owner)
+	job, err := s.Jobs.Job(ctx, user, id)
 	if err != nil {
 		return err
 	}
@@ -81,6 +76,12 @@ func (s *Server) streamJob(c echo.Context) error {
 	if err := send(job); err != nil {
 		return nil
 	}
+	var changed <-chan struct{}
+	if s.JobEvents != nil {
+		var stop func()
+		changed, stop = s.JobEvents.Watch(id)
+		defer stop()
+	}
 	poll := time.NewTicker(streamPoll)
 	defer poll.Stop()
 	beat := time.NewTicker(streamHeartbeat)
@@ -100,20 +101,22 @@ func (s *Server) streamJob(c echo.Context) error {
 				return nil
 			}
 			w.Flush()
+			continue
+		case <-changed:
 		case <-poll.C:
-			j, err := s.Store.Job(ctx, id, owner)
-			if err != nil {
-				if ctx.Err() == nil {
-					s.Log.Warn().Err(err).Str("job_id", id).Msg("job stream")
-				}
-				return nil // the stream is already open: end it; the client reconnects
+		}
+		j, err := s.Jobs.Job(ctx, user, id)
+		if err != nil {
+			if ctx.Err() == nil {
+				s.Log.Warn().Err(err).Str("job_id", id).Msg("job stream")
 			}
-			job = j
-			if k := key(j); k != last {
-				last = k
-				if err := send(j); err != nil {
-					return nil
-				}
+			return nil // the stream is already open: end it; the client reconnects
+		}
+		job = j
+		if k := key(j); k != last {
+			last = k
+			if err := send(j); err != nil {
+				return nil
 			}
 		}
 	}

@@ -14,7 +14,8 @@ func newRequestID() string { return quizflow.NewID("req") }
 
 // sanitizeRequestID replaces a caller-supplied X-Request-ID that is long or
 // holds anything but letters, digits, '-', '_' and '.', so it can travel into
-// logs and task headers safely.
+// logs and task headers safely, and puts the ID in the request's context
+// (quizflow.WithRequestID), where the services find it.
 func sanitizeRequestID(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		id := c.Response().Header().Get(echo.HeaderXRequestID)
@@ -26,8 +27,10 @@ func sanitizeRequestID(next echo.HandlerFunc) echo.HandlerFunc {
 			}
 		}
 		if !ok {
-			c.Response().Header().Set(echo.HeaderXRequestID, newRequestID())
+			id = newRequestID()
+			c.Response().Header().Set(echo.HeaderXRequestID, id)
 		}
+		c.SetRequest(c.Request().WithContext(quizflow.WithRequestID(c.Request().Context(), id)))
 		return next(c)
 	}
 }
@@ -68,7 +71,7 @@ func (s *Server) requireUser(next echo.HandlerFunc) echo.HandlerFunc {
 			c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="quizflow"`)
 			return quizflow.Errorf(quizflow.EUNAUTHORIZED, "Log in first: send the access token as 'Authorization: Bearer <token>'.")
 		}
-		u, err := s.Auth.Authenticate(c.Request().Context(), strings.TrimSpace(tok))
+		u, err := s.Accounts.Authenticate(c.Request().Context(), strings.TrimSpace(tok))
 		if err != nil {
 			c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="quizflow", error="invalid_token"`)
 			return err

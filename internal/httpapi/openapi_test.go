@@ -14,10 +14,8 @@ import (
 	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
-	"github.com/hibiken/asynq"
 	"github.com/rs/zerolog"
 
-	"github.com/quizflow/quizflow/internal/auth"
 	"github.com/quizflow/quizflow/internal/export"
 	"github.com/quizflow/quizflow/internal/metrics"
 	"github.com/quizflow/quizflow/internal/quizflow"
@@ -41,9 +39,9 @@ func loadSpec(t *testing.T) *openapi3.T {
 }
 
 // fullServer is the API with every optional route mounted: metrics and
-// the queue UI (whose Redis is never dialled here).
+// the queue UI (a stand-in handler).
 func fullServer() *Server {
-	s := New(Deps{Log: zerolog.Nop(), Config: Config{RedisConnOpt: asynq.RedisClientOpt{Addr: "127.0.0.1:1"}}})
+	s := New(Deps{Log: zerolog.Nop(), AdminUI: http.NotFoundHandler()})
 	return s.WithMetrics(metrics.New(), "")
 }
 
@@ -186,7 +184,7 @@ func TestOpenAPISchemasMatchJSON(t *testing.T) {
 
 	for name, v := range map[string]any{
 		"User":            user,
-		"Session":         &auth.Session{User: user, AccessToken: "a", RefreshToken: "r", TokenType: "Bearer", ExpiresIn: 900},
+		"Session":         &quizflow.Session{User: user, AccessToken: "a", RefreshToken: "r", TokenType: "Bearer", ExpiresIn: 900},
 		"Document":        doc1,
 		"DocumentText":    quizflow.DocumentText{Pages: []quizflow.Page{{Number: 1, Text: "t"}}},
 		"Page":            quizflow.Page{Number: 1, Text: "t"},

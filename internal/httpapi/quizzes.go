@@ -8,17 +8,8 @@ import (
 	"github.com/quizflow/quizflow/internal/quizflow"
 )
 
-// ownedQuiz loads the path's quiz if the caller owns it.
-func (s *Server) ownedQuiz(c echo.Context) (*quizflow.Quiz, error) {
-	id := c.Param("id")
-	if !quizflow.ValidID("quiz", id) {
-		return nil, quizflow.Errorf(quizflow.ENOTFOUND, "quiz not found")
-	}
-	return s.Store.Quiz(c.Request().Context(), id, currentUser(c).ID)
-}
-
 func (s *Server) getQuiz(c echo.Context) error {
-	q, err := s.ownedQuiz(c)
+	q, err := s.Quizzes.Quiz(c.Request().Context(), currentUser(c), c.Param("id"))
 	if err != nil {
 		return err
 	}
@@ -43,7 +34,7 @@ func (s *Server) listQuizzes(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	qs, next, err := s.Store.Quizzes(c.Request().Context(), currentUser(c).ID, p)
+	qs, next, err := s.Quizzes.Quizzes(c.Request().Context(), currentUser(c), p)
 	if err != nil {
 		return err
 	}
@@ -55,18 +46,9 @@ func (s *Server) listQuizzes(c echo.Context) error {
 	return c.JSON(http.StatusOK, listing("quizzes", out, next))
 }
 
-// deleteQuiz removes a quiz and its exports (files first); its document
-// and jobs stay.
+// deleteQuiz removes a quiz and its exports; its document and jobs stay.
 func (s *Server) deleteQuiz(c echo.Context) error {
-	ctx := c.Request().Context()
-	q, err := s.ownedQuiz(c)
-	if err != nil {
-		return err
-	}
-	if err := s.deleteExportsOfQuiz(ctx, q.OwnerID, q.ID); err != nil {
-		return err
-	}
-	if err := s.Store.DeleteQuiz(ctx, q.ID); err != nil {
+	if err := s.Quizzes.DeleteQuiz(c.Request().Context(), currentUser(c), c.Param("id")); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)

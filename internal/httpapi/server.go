@@ -9,22 +9,19 @@ import (
 	"sync"
 	"time"
 
-	"github.com/hibiken/asynq"
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
-	"github.com/redis/go-redis/v9"
 	"github.com/rs/zerolog"
 	"golang.org/x/time/rate"
 
-	"github.com/quizflow/quizflow/internal/auth"
-	"github.com/quizflow/quizflow/internal/mongostore"
-	"github.com/quizflow/quizflow/internal/s3blob"
+	"github.com/quizflow/quizflow/internal/quizflow"
 	"github.com/quizflow/quizflow/internal/serve"
 )
 
 // Config holds the API's own settings.
 type Config struct {
-	// MaxFileSize is the largest accepted upload, in bytes.
+	// MaxFileSize is the largest accepted upload, in bytes; the request
+	// body may be 64 KiB larger, for the other form fields.
 	MaxFileSize int64
 	// APIRequestsPerMinute limits requests per client IP; 0 disables.
 	APIRequestsPerMinute int
@@ -32,22 +29,35 @@ type Config struct {
 	CORSOrigins []string
 	// AdminSecret signs the operators' UI cookie.
 	AdminSecret []byte
-	// RedisConnOpt lets the queue UI reach Redis.
-	RedisConnOpt asynq.RedisConnOpt
-	// QuestionTypes lists the question types the configured generator can
-	// write; empty means all. A request for none of them is refused.
-	QuestionTypes []string
 }
 
-// Deps are the adapters the API uses.
+// Deps are the services the API calls. Handlers parse a request, call one
+// service method and encode its answer; the rules live behind these
+// interfaces (internal/usecase and internal/auth in production, in-memory
+// fakes in this package's tests).
 type Deps struct {
-	Log    zerolog.Logger
-	Auth   *auth.Service
-	Store  *mongostore.Store
-	Blobs  *s3blob.Store
-	Queue  *asynq.Client
-	Redis  redis.UniversalClient
-	Config Config
+	Log       zerolog.Logger
+	Accounts  quizflow.AccountService
+	Documents quizflow.DocumentService
+	Jobs      quizflow.JobService
+	Quizzes   quizflow.QuizService
+	Exports   quizflow.ExportService
+	// Ready lists, by name, the checks of the backing services that
+	// GET /readyz runs.
+	Ready map[string]func(context.Context) error
+	// JobEvents, if set, wakes a job's event stream as soon as this
+	// process changes the job; streams poll the store as well, for changes
+	// made by other processes.
+	JobEvents JobWatcher
+	// AdminUI, if set, is the operators' queue UI (asynqmon), served at
+	// /admin/queues to operators only.
+	AdminUI http.Handler
+	Config  Config
+}
+
+// JobWatcher signals changes of a job's record (jobwatch.Hub).
+type JobWatcher interface {
+	Watch(jobID string) (changed <-chan struct{}, stop func())
 }
 
 // Server is the API.

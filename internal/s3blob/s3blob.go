@@ -213,18 +213,20 @@ func (s *Store) PresignGet(ctx context.Context, key, filename, contentType strin
 	return req.URL, nil
 }
 
-// PutText stores a document's extracted pages at key as JSON.
-func (s *Store) PutText(ctx context.Context, key string, pages []quizflow.Page) error {
+// PutText stores the extracted pages of owner's document docID as JSON
+// and returns their key.
+func (s *Store) PutText(ctx context.Context, owner, docID string, pages []quizflow.Page) (string, error) {
 	b, err := json.Marshal(quizflow.DocumentText{Pages: pages})
 	if err != nil {
-		return fmt.Errorf("encode text: %w", err)
+		return "", fmt.Errorf("encode text: %w", err)
 	}
-	return s.Put(ctx, key, b, "application/json")
+	key := TextKey(owner, docID)
+	return key, s.Put(ctx, key, b, "application/json")
 }
 
 // GetText reads the pages stored by PutText; ENOTFOUND if missing.
 func (s *Store) GetText(ctx context.Context, key string) ([]quizflow.Page, error) {
-	b, err := s.Get(ctx, key, quizflow.MaxTextBytes)
+	b, err := s.Get(ctx, key, MaxTextBytes)
 	if err != nil {
 		return nil, err
 	}

@@ -28,7 +28,7 @@ func (h *cleanupHandler) ProcessTask(ctx context.Context, t *asynq.Task) error {
 	if err := jobs.Decode(t, &p); err != nil {
 		return err
 	}
-	n, err := h.d.Store.DeleteExpiredRefreshTokens(ctx, p.Slot)
+	n, err := h.d.Tokens.DeleteExpiredRefreshTokens(ctx, p.Slot)
 	if err != nil {
 		return err
 	}
@@ -83,7 +83,7 @@ func (h *cleanupHandler) reconcile(ctx context.Context, now time.Time) (requeued
 				failed++
 				continue
 			}
-			if _, err := d.Queue.EnqueueContext(ctx, task); err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) {
+			if err := d.Queue.Enqueue(ctx, task); err != nil {
 				return requeued, failed, fmt.Errorf("re-enqueue job %s: %w", job.ID, err)
 			}
 			if err := d.Store.TouchJob(ctx, job.ID); err != nil {

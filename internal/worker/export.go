@@ -10,7 +10,6 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/quizflow/quizflow/internal/export"
-	"github.com/quizflow/quizflow/internal/mongostore"
 	"github.com/quizflow/quizflow/internal/quizflow"
 	"github.com/quizflow/quizflow/jobs"
 )
@@ -101,12 +100,12 @@ func (h *exportHandler) process(ctx context.Context, p jobs.ExportPayload) error
 	if err != nil {
 		return err // a *quizflow.Error (nothing this format can carry) fails at once
 	}
-	key := quizflow.ExportKey(e.OwnerID, e.ID, f.Name)
-	if err := d.Blobs.Put(ctx, key, f.Data, f.ContentType); err != nil {
+	key, err := d.Blobs.PutExport(ctx, e.OwnerID, e.ID, f.Name, f.Data, f.ContentType)
+	if err != nil {
 		return fmt.Errorf("store export %s: %w", e.ID, err)
 	}
 	progress(ctx, d, p.JobID, quizflow.StageSaving, pctExportStored, "Saving the file")
-	ok, err := d.Store.SucceedExport(ctx, e.ID, p.JobID, mongostore.ExportResult{
+	ok, err := d.Store.SucceedExport(ctx, e.ID, p.JobID, quizflow.ExportFile{
 		QuizVersion: q.Version,
 		CacheKey:    quizflow.ExportCacheKey(q.ID, q.Version, e.Format, e.Options),
 		FileName:    f.Name, ContentType: f.ContentType, Size: int64(len(f.Data)), BlobKey: key,

@@ -2,7 +2,6 @@ package worker
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -61,8 +60,8 @@ func (h *extractHandler) ProcessTask(ctx context.Context, t *asynq.Task) error {
 		}
 		return err
 	}
-	key := quizflow.TextKey(doc.OwnerID, doc.ID)
-	if err := d.Blobs.PutText(ctx, key, pages); err != nil {
+	key, err := d.Blobs.PutText(ctx, doc.OwnerID, doc.ID, pages)
+	if err != nil {
 		return err
 	}
 	words := 0
@@ -85,7 +84,7 @@ func (h *extractHandler) ProcessTask(ctx context.Context, t *asynq.Task) error {
 	if err != nil {
 		return err
 	}
-	if _, err := d.Queue.EnqueueContext(ctx, next); err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) {
+	if err := d.Queue.Enqueue(ctx, next); err != nil {
 		return fmt.Errorf("enqueue generation: %w", err)
 	}
 	return nil

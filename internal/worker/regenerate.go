@@ -2,6 +2,7 @@ package worker
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strings"
 
@@ -34,18 +35,17 @@ func (h *regenerateHandler) ProcessTask(ctx context.Context, t *asynq.Task) erro
 	if err := d.Store.JobAttempt(ctx, p.JobID); err != nil {
 		return err
 	}
-	newID := replacementID(p.JobID)
-	for attempt := 0; ; attempt++ {
-		quiz, err := d.Store.Quiz(ctx, p.QuizID, p.OwnerID)
-		if err != nil {
-			if quizflow.ErrorCode(err) == quizflow.ENOTFOUND {
-				return quizflow.Errorf(quizflow.ENOTFOUND, "The quiz was deleted before the question could be replaced.")
-			}
-			return err
+	if _, err := d.Store.Quiz(ctx, p.QuizID, p.OwnerID); err != nil {
+		if quizflow.ErrorCode(err) == quizflow.ENOTFOUND {
+			return quizflow.Errorf(quizflow.ENOTFOUND, "The quiz was deleted before the question could be replaced.")
 		}
+		return err
+	}
+	newID := replacementID(p.JobID)
+	var res *generate.Result
+	_, err := d.Quizzes.Edit(ctx, p.OwnerID, p.QuizID, func(quiz *quizflow.Quiz) error {
 		if slices.ContainsFunc(quiz.Questions, func(q quizflow.Question) bool { return q.ID == newID }) {
-			// Done by an earlier run that stopped before finishing the job.
-			return d.Store.SucceedJob(ctx, p.JobID, quizflow.JobResult{QuizID: quiz.ID, QuestionID: newID}, nil, nil)
+			return errReplaced
 		}
 		i := slices.IndexFunc(quiz.Questions, func(q quizflow.Question) bool { return q.ID == p.QuestionID })
 		if i < 0 {
@@ -66,7 +66,9 @@ func (h *regenerateHandler) ProcessTask(ctx context.Context, t *asynq.Task) erro
 		opts := quiz.Options
 		opts.QuestionCount = 1
 		opts.QuestionTypes = []string{quiz.Questions[i].Type}
-		res, err := d.Generator.Generate(ctx, generate.Request{
+		// Redone on a fresh quiz after a concurrent edit; the chunk cache
+		// spares the second model call.
+		res, err = d.Generator.Generate(ctx, generate.Request{
 			JobID: p.JobID, Title: quiz.Title, Pages: pages, Options: opts, Avoid: quiz.Questions,
 		})
 		if err != nil {
@@ -79,13 +81,18 @@ func (h *regenerateHandler) ProcessTask(ctx context.Context, t *asynq.Task) erro
 		nq.ID = newID
 		quiz.Questions[i] = nq
 		quiz.Usage.Add(res.Usage)
-		err = d.Store.UpdateQuiz(ctx, quiz)
-		if quizflow.ErrorCode(err) == quizflow.ECONFLICT && attempt < 3 {
-			continue // edited meanwhile: redo on the fresh quiz (the chunk cache spares the model call)
-		}
-		if err != nil {
-			return err
-		}
-		return d.Store.SucceedJob(ctx, p.JobID, quizflow.JobResult{QuizID: quiz.ID, QuestionID: newID}, &res.Usage, res.Warnings)
+		return nil
+	})
+	result := quizflow.JobResult{QuizID: p.QuizID, QuestionID: newID}
+	switch {
+	case errors.Is(err, errReplaced):
+		// Done by an earlier run that stopped before finishing the job.
+		return d.Store.SucceedJob(ctx, p.JobID, result, nil, nil)
+	case err == nil:
+		return d.Store.SucceedJob(ctx, p.JobID, result, &res.Usage, res.Warnings)
 	}
+	return err
 }
+
+// errReplaced ends an edit whose replacement question is already in place.
+var errReplaced = errors.New("question already replaced")

@@ -17,18 +17,23 @@ import (
 	"github.com/quizflow/quizflow/internal/extract"
 	"github.com/quizflow/quizflow/internal/generate"
 	"github.com/quizflow/quizflow/internal/metrics"
-	"github.com/quizflow/quizflow/internal/mongostore"
 	"github.com/quizflow/quizflow/internal/quizflow"
-	"github.com/quizflow/quizflow/internal/s3blob"
+	"github.com/quizflow/quizflow/internal/usecase"
 	"github.com/quizflow/quizflow/jobs"
 )
 
-// Deps are what the handlers use.
+// Deps are what the handlers use: the use cases' ports (the record store,
+// the file store and the queue), and the use cases themselves where a
+// handler changes records by a rule the API shares.
 type Deps struct {
 	Log   zerolog.Logger
-	Store *mongostore.Store
-	Blobs *s3blob.Store
-	Queue *asynq.Client
+	Store usecase.Store
+	Blobs usecase.Blobs
+	Queue usecase.Queue
+	// Quizzes edits quizzes by the same compare-and-set rule as the API.
+	Quizzes *usecase.Quizzes
+	// Tokens removes expired refresh tokens in the cleanup task.
+	Tokens TokenStore
 	// Inspector lets the cleanup task find jobs whose task was lost; nil
 	// turns that reconciliation off.
 	Inspector *asynq.Inspector
@@ -42,6 +47,13 @@ type Deps struct {
 	// Metrics counts tasks by type and outcome and quizzes by model; nil
 	// counts nothing.
 	Metrics *metrics.Registry
+}
+
+// TokenStore is what the cleanup task needs of the account records.
+type TokenStore interface {
+	// DeleteExpiredRefreshTokens removes refresh tokens that expired
+	// before now and returns how many.
+	DeleteExpiredRefreshTokens(ctx context.Context, now time.Time) (int64, error)
 }
 
 // NewMux registers one handler per task type.

@@ -1,0 +1,210 @@
+package quizflow
+
+import (
+	"context"
+	"io"
+)
+
+// The services below are everything QuizFlow does for a user, one
+// interface per resource. The HTTP API parses a request, calls one method
+// and encodes the answer; the CLI and the workers call the same methods, so
+// a rule (a quota, a scope, an undo on failure) is written once, in the
+// package that implements them (internal/usecase, and internal/auth for
+// accounts).
+//
+// Every method takes the acting user and answers "not found" (ENOTFOUND)
+// for another user's records, never "forbidden", so IDs cannot be probed.
+// Errors that are not an *Error are internal: the caller shows "internal
+// error" and logs the detail.
+
+// AccountService registers users, logs them in and out, and checks their
+// tokens.
+type AccountService interface {
+	// Register creates an account and logs it in. It returns EINVALID for
+	// a bad email, name or password and ECONFLICT for a taken email.
+	Register(ctx context.Context, email, password, name string) (*Session, error)
+	// Login starts a new login. It returns one EUNAUTHORIZED message for
+	// an unknown email or a wrong password.
+	Login(ctx context.Context, email, password string) (*Session, error)
+	// Refresh consumes a refresh token and returns the next pair of the
+	// same login. It returns EUNAUTHORIZED for an invalid, expired or
+	// revoked token, and ErrTokenReused (revoking the login) for a token
+	// presented twice.
+	Refresh(ctx context.Context, refreshToken string) (*Session, error)
+	// Logout revokes the login a refresh token belongs to. It returns
+	// EUNAUTHORIZED for an invalid token.
+	Logout(ctx context.Context, refreshToken string) error
+	// Authenticate returns the user of a valid access token, with Admin
+	// set. It returns EUNAUTHORIZED for an invalid or expired token or a
+	// deleted user.
+	Authenticate(ctx context.Context, accessToken string) (*User, error)
+	// CheckPassword returns the user with email if password is theirs,
+	// with Admin set, without starting a login. It returns EUNAUTHORIZED
+	// otherwise.
+	CheckPassword(ctx context.Context, email, password string) (*User, error)
+	// User returns the user with id, with Admin set, or ENOTFOUND.
+	User(ctx context.Context, id string) (*User, error)
+}
+
+// DocumentService accepts uploads and manages the documents made of them.
+type DocumentService interface {
+	// CheckOptions fills defaults into opts and validates them for user's
+	// plan and for what the configured generator can write. It returns
+	// EINVALID naming the offending field.
+	CheckOptions(user *User, opts *GenerateOptions) error
+	// ReceiveFile decides the type of an uploaded file from its first bytes
+	// and streams it to storage, hashing and counting it on the way. The
+	// returned document is not recorded yet: SubmitUpload records it and
+	// DiscardUpload removes its file. It returns EINVALID for an empty
+	// file, EUNSUPPORTED for a type QuizFlow cannot read, ETOOLARGE past
+	// the upload limit, and any *Error that reading r returned (a
+	// malformed or cut request body).
+	ReceiveFile(ctx context.Context, user *User, filename string, r io.Reader) (*Document, error)
+	// SubmitUpload checks opts, records a received document and its quiz
+	// job, and enqueues extraction. On any error the document's file is
+	// removed and nothing stays recorded as pending. It returns EINVALID
+	// for bad options and EUNAVAILABLE when the queue refuses the job.
+	SubmitUpload(ctx context.Context, user *User, doc *Document, opts GenerateOptions) (*Document, *Job, error)
+	// DiscardUpload removes the file of a received document that will not
+	// be submitted. It logs rather than returns a failure.
+	DiscardUpload(ctx context.Context, doc *Document)
+	// Document returns user's document id, or ENOTFOUND.
+	Document(ctx context.Context, user *User, id string) (*Document, error)
+	// Documents returns a page of user's documents, newest first, and the
+	// next page's cursor ("" after the last). EINVALID for a bad cursor.
+	Documents(ctx context.Context, user *User, p PageRequest) ([]Document, string, error)
+	// DocumentText returns the extracted text of user's document id. It
+	// returns ENOTFOUND, or ECONFLICT while the text is not extracted yet
+	// or when none could be.
+	DocumentText(ctx context.Context, user *User, id string) (*DocumentText, error)
+	// DeleteDocument removes user's document id with its files, quizzes,
+	// exports and jobs. It returns ENOTFOUND.
+	DeleteDocument(ctx context.Context, user *User, id string) error
+}
+
+// JobService shows users the progress of their asynchronous work.
+type JobService interface {
+	// Job returns user's job id, or ENOTFOUND.
+	Job(ctx context.Context, user *User, id string) (*Job, error)
+	// Jobs returns a page of user's jobs, newest first, and the next
+	// page's cursor. EINVALID for a bad cursor.
+	Jobs(ctx context.Context, user *User, p PageRequest) ([]Job, string, error)
+}
+
+// QuizService makes quizzes and lets their owners edit them.
+type QuizService interface {
+	// CreateQuiz starts a job that makes a new quiz of user's document
+	// docID with opts, without a new upload. It returns ENOTFOUND,
+	// EINVALID for bad options, ECONFLICT while the document is being read
+	// or when it has no text, and EUNAVAILABLE when the queue refuses.
+	CreateQuiz(ctx context.Context, user *User, docID string, opts GenerateOptions) (*Job, error)
+	// Quiz returns user's quiz id, or ENOTFOUND.
+	Quiz(ctx context.Context, user *User, id string) (*Quiz, error)
+	// Quizzes returns a page of user's quizzes, newest first, and the next
+	// page's cursor. EINVALID for a bad cursor.
+	Quizzes(ctx context.Context, user *User, p PageRequest) ([]Quiz, string, error)
+	// UpdateQuiz changes a quiz's title or question order and saves it as
+	// a new version. It returns ENOTFOUND, EINVALID, or ECONFLICT when
+	// concurrent edits kept winning.
+	UpdateQuiz(ctx context.Context, user *User, id string, u QuizUpdate) (*Quiz, error)
+	// UpdateQuestion edits one question; the result is checked like a
+	// generated question and against the document's text. It returns
+	// ENOTFOUND (quiz or question), EINVALID, or ECONFLICT.
+	UpdateQuestion(ctx context.Context, user *User, quizID, questionID string, u QuestionUpdate) (*Question, error)
+	// AddQuestion appends a question written by the user, checked as
+	// UpdateQuestion checks. It returns ENOTFOUND, EINVALID or ECONFLICT.
+	AddQuestion(ctx context.Context, user *User, quizID string, q Question) (*Question, error)
+	// DeleteQuestion removes one question. It returns ENOTFOUND or
+	// ECONFLICT.
+	DeleteQuestion(ctx context.Context, user *User, quizID, questionID string) error
+	// RegenerateQuestion starts a job that replaces one question with a
+	// new one duplicating none of the others. It returns ENOTFOUND or
+	// EUNAVAILABLE.
+	RegenerateQuestion(ctx context.Context, user *User, quizID, questionID string) (*Job, error)
+	// DeleteQuiz removes user's quiz and its exports (files first); its
+	// document and jobs stay. It returns ENOTFOUND.
+	DeleteQuiz(ctx context.Context, user *User, id string) error
+}
+
+// ExportService renders quizzes into LMS files and hands out links to them.
+type ExportService interface {
+	// CreateExport starts, or reuses, the export of user's quiz in a
+	// format. An identical export (same quiz version, format and
+	// normalized options) that has not failed is returned with Reused set
+	// instead of a new one; a failed one is retried under a new job. It
+	// returns ENOTFOUND, EINVALID for an unknown format or bad options,
+	// ECONFLICT when an identical request raced and changed, and
+	// EUNAVAILABLE when the queue refuses.
+	CreateExport(ctx context.Context, user *User, quizID string, r ExportRequest) (*ExportStart, error)
+	// Export returns user's export id, or ENOTFOUND.
+	Export(ctx context.Context, user *User, id string) (*Export, error)
+	// Exports returns a page of user's exports, newest first, only of
+	// quiz quizID unless that is "". EINVALID for a bad quiz ID or cursor.
+	Exports(ctx context.Context, user *User, quizID string, p PageRequest) ([]Export, string, error)
+	// DownloadURL returns a short-lived link that downloads the file of
+	// user's export id as an attachment. It returns ENOTFOUND, or
+	// ECONFLICT while the export is not ready or when it failed.
+	DownloadURL(ctx context.Context, user *User, id string) (string, error)
+}
+
+// Session is a user with a fresh token pair, as login answers.
+type Session struct {
+	User         *User  `json:"user"`
+	AccessToken  string `json:"access_token"`
+	RefreshToken string `json:"refresh_token"`
+	TokenType    string `json:"token_type"`
+	ExpiresIn    int    `json:"expires_in"` // seconds until the access token expires
+}
+
+// QuizUpdate holds the quiz fields an edit may change; nil fields stay.
+type QuizUpdate struct {
+	Title *string `json:"title"`
+	// QuestionOrder, if not nil, lists every question ID once, in the new
+	// order.
+	QuestionOrder []string `json:"question_order"`
+}
+
+// QuestionUpdate holds the question fields an edit may change; nil
+// fields stay.
+type QuestionUpdate struct {
+	Type        *string   `json:"type"`
+	Prompt      *string   `json:"prompt"`
+	Options     *[]Option `json:"options"`
+	Answers     *[]string `json:"answers"`
+	Pairs       *[]Pair   `json:"pairs"`
+	Explanation *string   `json:"explanation"`
+	Source      *Source   `json:"source"`
+	Difficulty  *string   `json:"difficulty"`
+	BloomLevel  *string   `json:"bloom_level"`
+	Points      *float64  `json:"points"`
+}
+
+// ExportRequest asks for a quiz to be rendered in Format with Options.
+type ExportRequest struct {
+	Format  string
+	Options ExportOptions
+}
+
+// ExportStart is the answer to CreateExport: the export, the job that
+// builds (or built) it, and whether an identical existing export was
+// returned instead of a new one.
+type ExportStart struct {
+	Export *Export
+	Job    *Job
+	Reused bool
+}
+
+type requestIDKey struct{}
+
+// WithRequestID returns ctx carrying the request ID id, which services copy
+// into the jobs and tasks they start, so one ID ties an HTTP request to
+// every log line of the work it caused.
+func WithRequestID(ctx context.Context, id string) context.Context {
+	return context.WithValue(ctx, requestIDKey{}, id)
+}
+
+// RequestID returns the request ID carried by ctx, or "".
+func RequestID(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey{}).(string)
+	return id
+}

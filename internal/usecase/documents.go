@@ -1,0 +1,287 @@
+package usecase
+
+import (
+	"bufio"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"path"
+	"slices"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/quizflow/quizflow/internal/extract"
+	"github.com/quizflow/quizflow/internal/quizflow"
+	"github.com/quizflow/quizflow/jobs"
+)
+
+// Documents implements quizflow.DocumentService.
+type Documents struct{ *core }
+
+var _ quizflow.DocumentService = (*Documents)(nil)
+
+// sniffLen is how much of an upload is read to decide its type.
+const sniffLen = 8 << 10
+
+// CheckOptions implements quizflow.DocumentService.
+func (s *Documents) CheckOptions(user *quizflow.User, opts *quizflow.GenerateOptions) error {
+	return s.checkOptions(user, opts)
+}
+
+// checkOptions normalises opts for user's plan and checks the configured
+// generator can write at least one of the requested question types.
+func (c *core) checkOptions(user *quizflow.User, opts *quizflow.GenerateOptions) error {
+	if err := opts.Normalize(user.Plan); err != nil {
+		return err
+	}
+	can := c.Config.QuestionTypes
+	if len(can) == 0 || slices.ContainsFunc(opts.QuestionTypes, func(t string) bool { return slices.Contains(can, t) }) {
+		return nil
+	}
+	return quizflow.Invalid("question_types", "This server has no AI model configured; its built-in generator writes only %s questions. Ask for one of those (or set OPENAI_API_KEY).",
+		strings.Join(can, ", "))
+}
+
+// ReceiveFile implements quizflow.DocumentService.
+func (s *Documents) ReceiveFile(ctx context.Context, user *quizflow.User, filename string, r io.Reader) (*quizflow.Document, error) {
+	doc := &quizflow.Document{
+		ID: quizflow.NewID("doc"), OwnerID: user.ID, Status: quizflow.DocumentUploaded,
+		Filename: cleanFilename(filename),
+	}
+	br := bufio.NewReaderSize(&limitReader{r: r, n: s.Config.MaxFileSize}, sniffLen)
+	head, err := br.Peek(sniffLen)
+	switch {
+	case errors.Is(err, errFileTooLarge):
+		return nil, s.tooLarge()
+	case err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull):
+		return nil, s.readError(err)
+	}
+	if len(head) == 0 {
+		return nil, quizflow.Invalid("file", "The file is empty.")
+	}
+	kind, contentType, err := extract.Detect(head)
+	if err != nil {
+		return nil, err
+	}
+	doc.Kind, doc.ContentType = kind, contentType
+	h := sha256.New()
+	cr := &countingReader{r: io.TeeReader(br, h)}
+	key, err := s.Blobs.UploadOriginal(ctx, user.ID, doc.ID, cr, contentType)
+	if err != nil {
+		return nil, s.readError(err)
+	}
+	doc.BlobKey, doc.Size, doc.SHA256 = key, cr.n, hex.EncodeToString(h.Sum(nil))
+	return doc, nil
+}
+
+// readError classifies an error met while reading an upload: past our
+// limit, a user error the reader returned (a cut or malformed body), or an
+// internal one.
+func (c *core) readError(err error) error {
+	var qe *quizflow.Error
+	switch {
+	case errors.Is(err, errFileTooLarge):
+		return c.tooLarge()
+	case errors.As(err, &qe):
+		return qe
+	}
+	return fmt.Errorf("store upload: %w", err)
+}
+
+func (c *core) tooLarge() error {
+	return quizflow.Errorf(quizflow.ETOOLARGE, "The file is larger than the %s limit.", quizflow.HumanBytes(c.Config.MaxFileSize))
+}
+
+// SubmitUpload implements quizflow.DocumentService.
+func (s *Documents) SubmitUpload(ctx context.Context, user *quizflow.User, doc *quizflow.Document, opts quizflow.GenerateOptions) (*quizflow.Document, *quizflow.Job, error) {
+	if err := s.checkOptions(user, &opts); err != nil {
+		s.DiscardUpload(ctx, doc)
+		return nil, nil, err
+	}
+	doc.Options = opts
+	job, err := s.startQuizJob(ctx, doc, opts, true)
+	if err != nil {
+		s.DiscardUpload(ctx, doc)
+		return nil, nil, err
+	}
+	return doc, job, nil
+}
+
+// DiscardUpload implements quizflow.DocumentService.
+func (s *Documents) DiscardUpload(ctx context.Context, doc *quizflow.Document) {
+	if doc == nil || doc.BlobKey == "" {
+		return
+	}
+	// Detached from the request, so a client hang-up does not leave the
+	// file behind.
+	dctx, cancel := detached(ctx)
+	defer cancel()
+	if err := s.Blobs.Delete(dctx, doc.BlobKey); err != nil {
+		s.Log.Warn().Err(err).Str("key", doc.BlobKey).Msg("delete abandoned upload")
+	}
+}
+
+// startQuizJob records doc (if new) and a quiz job for it with opts, then
+// enqueues its first task: extraction for a new upload, generation
+// otherwise. A new document whose job cannot be queued is marked failed.
+func (c *core) startQuizJob(ctx context.Context, doc *quizflow.Document, opts quizflow.GenerateOptions, isNew bool) (*quizflow.Job, error) {
+	if isNew {
+		if err := c.Store.CreateDocument(ctx, doc); err != nil {
+			return nil, err
+		}
+	}
+	job := &quizflow.Job{
+		ID: quizflow.NewID("job"), OwnerID: doc.OwnerID, Kind: quizflow.JobQuiz,
+		DocumentID: doc.ID, RequestID: quizflow.RequestID(ctx), Options: &opts,
+	}
+	if err := c.Store.CreateJob(ctx, job); err != nil {
+		return nil, err
+	}
+	p := jobs.DocumentPayload{JobID: job.ID, DocumentID: doc.ID, OwnerID: doc.OwnerID, RequestID: job.RequestID}
+	mk := jobs.NewGenerateTask
+	if isNew {
+		mk = jobs.NewExtractTask
+	}
+	task, err := mk(p)
+	if err := c.enqueue(ctx, job, task, err); err != nil {
+		if isNew {
+			fctx, cancel := detached(ctx)
+			defer cancel()
+			if ferr := c.Store.SetDocumentStatus(fctx, doc.ID, quizflow.DocumentFailed); ferr != nil {
+				c.Log.Error().Err(ferr).Str("document_id", doc.ID).Msg("record enqueue failure")
+			}
+		}
+		return nil, err
+	}
+	return job, nil
+}
+
+// Document implements quizflow.DocumentService.
+func (s *Documents) Document(ctx context.Context, user *quizflow.User, id string) (*quizflow.Document, error) {
+	return s.ownedDocument(ctx, user, id)
+}
+
+func (c *core) ownedDocument(ctx context.Context, user *quizflow.User, id string) (*quizflow.Document, error) {
+	if err := validID("doc", id, "document"); err != nil {
+		return nil, err
+	}
+	return c.Store.Document(ctx, id, user.ID)
+}
+
+// Documents implements quizflow.DocumentService.
+func (s *Documents) Documents(ctx context.Context, user *quizflow.User, p quizflow.PageRequest) ([]quizflow.Document, string, error) {
+	return s.Store.Documents(ctx, user.ID, p)
+}
+
+// DocumentText implements quizflow.DocumentService.
+func (s *Documents) DocumentText(ctx context.Context, user *quizflow.User, id string) (*quizflow.DocumentText, error) {
+	doc, err := s.ownedDocument(ctx, user, id)
+	if err != nil {
+		return nil, err
+	}
+	if doc.TextKey == "" {
+		if doc.Status == quizflow.DocumentFailed {
+			return nil, quizflow.Errorf(quizflow.ECONFLICT, "No text could be read from this document; see its job for why.")
+		}
+		return nil, quizflow.Errorf(quizflow.ECONFLICT, "The text of this document is not extracted yet; poll its job.")
+	}
+	pages, err := s.Blobs.GetText(ctx, doc.TextKey)
+	if err != nil {
+		// The record names the text, so a missing file is our fault.
+		return nil, fmt.Errorf("text of %s: %w", doc.ID, internal(err))
+	}
+	return &quizflow.DocumentText{Pages: pages}, nil
+}
+
+// DeleteDocument implements quizflow.DocumentService. Files go first,
+// then exports (files, then records), quizzes, jobs and the record: a
+// crash midway leaves a record that can be deleted again, never an
+// orphaned file.
+func (s *Documents) DeleteDocument(ctx context.Context, user *quizflow.User, id string) error {
+	doc, err := s.ownedDocument(ctx, user, id)
+	if err != nil {
+		return err
+	}
+	if err := s.Blobs.DeleteDocumentFiles(ctx, doc.OwnerID, doc.ID); err != nil {
+		return err
+	}
+	es, err := s.Store.ExportsOfDocument(ctx, doc.OwnerID, doc.ID)
+	if err != nil {
+		return err
+	}
+	if err := s.deleteExportFiles(ctx, es); err != nil {
+		return err
+	}
+	if err := s.Store.DeleteExportsOfDocument(ctx, doc.OwnerID, doc.ID); err != nil {
+		return err
+	}
+	if err := s.Store.DeleteQuizzesOfDocument(ctx, doc.OwnerID, doc.ID); err != nil {
+		return err
+	}
+	if err := s.Store.DeleteJobsOfDocument(ctx, doc.OwnerID, doc.ID); err != nil {
+		return err
+	}
+	return s.Store.DeleteDocument(ctx, doc.ID)
+}
+
+// internal hides a user error's code from an error that is not the
+// caller's fault (a stored file that should exist but does not).
+func internal(err error) error {
+	if quizflow.IsUserError(err) {
+		return errors.New(err.Error())
+	}
+	return err
+}
+
+// errFileTooLarge is returned by limitReader past its limit.
+var errFileTooLarge = errors.New("file exceeds the size limit")
+
+// limitReader fails with errFileTooLarge once more than n bytes are read,
+// unlike io.LimitReader, which would silently truncate the file.
+type limitReader struct {
+	r io.Reader
+	n int64
+}
+
+func (l *limitReader) Read(p []byte) (int, error) {
+	n, err := l.r.Read(p)
+	l.n -= int64(n)
+	if l.n < 0 {
+		return n, errFileTooLarge
+	}
+	return n, err
+}
+
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// cleanFilename keeps the base name of a client-supplied file name, as
+// valid, printable UTF-8 of bounded length.
+func cleanFilename(name string) string {
+	name = strings.ToValidUTF8(name, "")
+	name = path.Base(strings.ReplaceAll(name, "\\", "/"))
+	name = strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f {
+			return -1
+		}
+		return r
+	}, name)
+	if name == "." || name == "/" {
+		name = ""
+	}
+	if utf8.RuneCountInString(name) > 200 {
+		name = string([]rune(name)[:200])
+	}
+	return name
+}
