@@ -208,14 +208,10 @@ func (s *Documents) DeleteDocument(ctx context.Context, user *quizflow.User, id 
 	if err := s.Blobs.DeleteDocumentFiles(ctx, doc.OwnerID, doc.ID); err != nil {
 		return err
 	}
-	es, err := s.Store.ExportsOfDocument(ctx, doc.OwnerID, doc.ID)
-	if err != nil {
-		return err
-	}
-	if err := s.deleteExportFiles(ctx, es); err != nil {
-		return err
-	}
-	if err := s.Store.DeleteExportsOfDocument(ctx, doc.OwnerID, doc.ID); err != nil {
+	if err := s.deleteExports(ctx,
+		func() ([]quizflow.Export, error) { return s.Store.ExportsOfDocument(ctx, doc.OwnerID, doc.ID) },
+		func() error { return s.Store.DeleteExportsOfDocument(ctx, doc.OwnerID, doc.ID) },
+	); err != nil {
 		return err
 	}
 	if err := s.Store.DeleteQuizzesOfDocument(ctx, doc.OwnerID, doc.ID); err != nil {

@@ -168,13 +168,20 @@ func (s *Exports) DownloadURL(ctx context.Context, user *quizflow.User, id strin
 	return url, nil
 }
 
-// deleteExportFiles deletes the files of es; their records go after, so a
-// crash midway leaves records that can be deleted again, never an orphaned
-// file.
-func (c *core) deleteExportFiles(ctx context.Context, es []quizflow.Export) error {
+// deleteExports deletes the files of the exports list returns, then runs
+// deleteRecords: a crash midway leaves records that can be deleted again,
+// never an orphaned file.
+func (c *core) deleteExports(ctx context.Context, list func() ([]quizflow.Export, error), deleteRecords func() error) error {
+	es, err := list()
+	if err != nil {
+		return err
+	}
 	keys := make([]string, 0, len(es))
 	for _, e := range es {
 		keys = append(keys, e.BlobKey)
 	}
-	return c.Blobs.Delete(ctx, keys...)
+	if err := c.Blobs.Delete(ctx, keys...); err != nil {
+		return err
+	}
+	return deleteRecords()
 }

@@ -251,14 +251,10 @@ func (s *Quizzes) DeleteQuiz(ctx context.Context, user *quizflow.User, id string
 	if err != nil {
 		return err
 	}
-	es, err := s.Store.ExportsOfQuiz(ctx, q.OwnerID, q.ID)
-	if err != nil {
-		return err
-	}
-	if err := s.deleteExportFiles(ctx, es); err != nil {
-		return err
-	}
-	if err := s.Store.DeleteExportsOfQuiz(ctx, q.OwnerID, q.ID); err != nil {
+	if err := s.deleteExports(ctx,
+		func() ([]quizflow.Export, error) { return s.Store.ExportsOfQuiz(ctx, q.OwnerID, q.ID) },
+		func() error { return s.Store.DeleteExportsOfQuiz(ctx, q.OwnerID, q.ID) },
+	); err != nil {
 		return err
 	}
 	return s.Store.DeleteQuiz(ctx, q.ID)
