@@ -45,19 +45,11 @@ const unmatchedRoute = "unmatched"
 // handler's error is handed to Echo's error handler here (c.Error), as
 // Echo itself would, so the status recorded is the one the client gets.
 func requestMetrics(m *metrics.Registry) echo.MiddlewareFunc {
-	return func(next echo.HandlerFunc) echo.HandlerFunc {
-		return func(c echo.Context) error {
-			start := time.Now()
-			err := next(c)
-			if err != nil {
-				c.Error(err)
-			}
-			route := c.Path()
-			if route == "" || errors.Is(err, echo.ErrNotFound) {
-				route = unmatchedRoute
-			}
-			m.ObserveRequest(c.Request().Method, route, c.Response().Status, time.Since(start))
-			return nil
+	return afterServe(func(c echo.Context, err error, d time.Duration) {
+		route := c.Path()
+		if route == "" || errors.Is(err, echo.ErrNotFound) {
+			route = unmatchedRoute
 		}
-	}
+		m.ObserveRequest(c.Request().Method, route, c.Response().Status, d)
+	})
 }

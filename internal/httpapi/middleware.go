@@ -37,8 +37,10 @@ func sanitizeRequestID(next echo.HandlerFunc) echo.HandlerFunc {
 
 func requestID(c echo.Context) string { return c.Response().Header().Get(echo.HeaderXRequestID) }
 
-// requestLogger logs one JSON line per request with its request ID.
-func requestLogger(log zerolog.Logger) echo.MiddlewareFunc {
+// afterServe returns middleware that runs the handler, hands its error to
+// Echo's error handler (c.Error, as Echo itself would, so the response and
+// its status are final), then calls done with the error and the time taken.
+func afterServe(done func(c echo.Context, err error, d time.Duration)) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			start := time.Now()
@@ -46,18 +48,25 @@ func requestLogger(log zerolog.Logger) echo.MiddlewareFunc {
 			if err != nil {
 				c.Error(err)
 			}
-			status := c.Response().Status
-			ev := log.Info()
-			if status >= 500 {
-				ev = log.Error()
-			} else if c.Path() == "/healthz" || c.Path() == "/readyz" || strings.HasPrefix(c.Path(), "/admin/queues") {
-				ev = log.Debug()
-			}
-			ev.Str("request_id", requestID(c)).Str("method", c.Request().Method).Str("route", c.Path()).
-				Int("status", status).Int64("bytes", c.Response().Size).Dur("duration", time.Since(start)).Msg("http")
+			done(c, err, time.Since(start))
 			return nil
 		}
 	}
+}
+
+// requestLogger logs one JSON line per request with its request ID.
+func requestLogger(log zerolog.Logger) echo.MiddlewareFunc {
+	return afterServe(func(c echo.Context, _ error, d time.Duration) {
+		status := c.Response().Status
+		ev := log.Info()
+		if status >= 500 {
+			ev = log.Error()
+		} else if c.Path() == "/healthz" || c.Path() == "/readyz" || strings.HasPrefix(c.Path(), "/admin/queues") {
+			ev = log.Debug()
+		}
+		ev.Str("request_id", requestID(c)).Str("method", c.Request().Method).Str("route", c.Path()).
+			Int("status", status).Int64("bytes", c.Response().Size).Dur("duration", d).Msg("http")
+	})
 }
 
 const userKey = "user"
