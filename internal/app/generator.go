@@ -11,6 +11,7 @@ import (
 	"github.com/quizflow/quizflow/internal/llm"
 	"github.com/quizflow/quizflow/internal/offline"
 	"github.com/quizflow/quizflow/internal/ratelimit"
+	"github.com/quizflow/quizflow/internal/rediscache"
 )
 
 // chunkCacheTTL keeps finished chunks long enough for every retry of a task.
@@ -33,7 +34,7 @@ func generatorTypes(cfg *config.Config) []string {
 // when OPENAI_API_KEY or OPENAI_BASE_URL is set, else the built-in offline
 // generator. Both go through the same checks.
 func newGenerator(cfg *config.Config, rdb redis.UniversalClient, log zerolog.Logger) (generate.Generator, error) {
-	pc := generate.Config{Cache: generate.NewRedisCache(rdb, "quizflow:chunks:", chunkCacheTTL)}
+	pc := generate.Config{Cache: rediscache.New(rdb, "quizflow:chunks:", chunkCacheTTL)}
 	if offlineOnly(cfg) {
 		pc.Model = offline.Model{}
 		log.Info().Msg("generation: offline generator (no OPENAI_API_KEY)")

@@ -5,14 +5,9 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
-	"fmt"
 	"slices"
 	"strings"
 	"sync"
-	"time"
-
-	"github.com/redis/go-redis/v9"
 
 	"github.com/quizflow/quizflow/internal/quizflow"
 )
@@ -21,56 +16,13 @@ import (
 // that is retried after a transient failure does not pay again for the
 // chunks that had finished. Implementations must be safe for concurrent
 // use. The pipeline treats cache errors as misses: a cache outage costs
-// money, not correctness.
+// money, not correctness. Production uses internal/rediscache, shared by
+// all workers; MemoryCache serves one process.
 type ChunkCache interface {
 	// Get returns the value stored under key and whether there was one.
 	Get(ctx context.Context, key string) ([]byte, bool, error)
 	// Set stores value under key.
 	Set(ctx context.Context, key string, value []byte) error
-}
-
-// DefaultCacheTTL is how long RedisCache keeps chunk results: longer than
-// any task's retry schedule, short enough not to pile up.
-const DefaultCacheTTL = 24 * time.Hour
-
-// RedisCache is a ChunkCache in Redis, shared by all workers so a retry
-// that lands on another worker still finds the finished chunks.
-type RedisCache struct {
-	rdb    redis.UniversalClient
-	prefix string
-	ttl    time.Duration
-}
-
-// NewRedisCache returns a RedisCache whose keys start with prefix (empty
-// means "quizflow:gen:") and expire after ttl (zero means DefaultCacheTTL).
-func NewRedisCache(rdb redis.UniversalClient, prefix string, ttl time.Duration) *RedisCache {
-	if prefix == "" {
-		prefix = "quizflow:gen:"
-	}
-	if ttl <= 0 {
-		ttl = DefaultCacheTTL
-	}
-	return &RedisCache{rdb: rdb, prefix: prefix, ttl: ttl}
-}
-
-// Get implements ChunkCache.
-func (c *RedisCache) Get(ctx context.Context, key string) ([]byte, bool, error) {
-	b, err := c.rdb.Get(ctx, c.prefix+key).Bytes()
-	if errors.Is(err, redis.Nil) {
-		return nil, false, nil
-	}
-	if err != nil {
-		return nil, false, fmt.Errorf("generate: cache get: %w", err)
-	}
-	return b, true, nil
-}
-
-// Set implements ChunkCache.
-func (c *RedisCache) Set(ctx context.Context, key string, value []byte) error {
-	if err := c.rdb.Set(ctx, c.prefix+key, value, c.ttl).Err(); err != nil {
-		return fmt.Errorf("generate: cache set: %w", err)
-	}
-	return nil
 }
 
 // MemoryCache is a ChunkCache in process memory, for `quizflow dev` and

@@ -9,15 +9,13 @@ import (
 	"github.com/quizflow/quizflow/internal/fakeopenai"
 	"github.com/quizflow/quizflow/internal/generate"
 	"github.com/quizflow/quizflow/internal/quizflow"
-	"github.com/quizflow/quizflow/internal/testenv"
 )
 
 // A task that failed half-way and is retried (here by a second pipeline,
-// as on another worker, sharing the Redis cache) pays only for the chunks
-// that had not finished.
+// as on another worker, sharing one cache: internal/rediscache in
+// production) pays only for the chunks that had not finished.
 func TestRetriedJobReusesFinishedChunks(t *testing.T) {
-	rdb := testenv.Redis(t)
-	cache := generate.NewRedisCache(rdb, "", 0)
+	cache := generate.NewMemoryCache()
 	pages := document(20, 8, 30)
 	const failing = "9" // the chunk holding page 9 fails with 500s
 	hasFailing := func(c *fakeopenai.Call) bool {
