@@ -12,7 +12,7 @@ import (
 // CreateDocument inserts d.
 func (s *Store) CreateDocument(ctx context.Context, d *quizflow.Document) error {
 	d.CreatedAt, d.UpdatedAt = s.now(), s.now()
-	if _, err := s.db.Collection(colDocuments).InsertOne(ctx, d); err != nil {
+	if _, err := s.db.Collection(colDocuments).InsertOne(ctx, newDocumentRecord(d)); err != nil {
 		return fmt.Errorf("insert document: %w", err)
 	}
 	return nil
@@ -21,17 +21,18 @@ func (s *Store) CreateDocument(ctx context.Context, d *quizflow.Document) error 
 // Document returns document id if owner owns it (owner "" skips the check),
 // or ENOTFOUND.
 func (s *Store) Document(ctx context.Context, id, owner string) (*quizflow.Document, error) {
-	var d quizflow.Document
-	if err := s.findOwned(ctx, colDocuments, id, owner, "document", &d); err != nil {
+	var r documentRecord
+	if err := s.findOwned(ctx, colDocuments, id, owner, "document", &r); err != nil {
 		return nil, err
 	}
+	d := r.domain()
 	return &d, nil
 }
 
 // Documents returns a page of owner's documents, newest first, and the
 // next page's cursor. It returns EINVALID for a bad cursor.
 func (s *Store) Documents(ctx context.Context, owner string, p quizflow.PageRequest) ([]quizflow.Document, string, error) {
-	return pageOwned[quizflow.Document](ctx, s, colDocuments, owner, p, nil)
+	return pageOwned(ctx, s, colDocuments, owner, p, nil, documentRecord.domain)
 }
 
 // SetDocumentStatus sets the status of document id; ENOTFOUND if it is gone.

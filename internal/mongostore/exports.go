@@ -23,14 +23,15 @@ func (s *Store) ClaimExport(ctx context.Context, e *quizflow.Export) (bool, erro
 	e.CreatedAt, e.UpdatedAt = now, now
 	e.Status = quizflow.StatusQueued
 	col := s.db.Collection(colExports)
-	_, err := col.InsertOne(ctx, e)
+	rec := newExportRecord(e)
+	_, err := col.InsertOne(ctx, rec)
 	if err == nil {
 		return true, nil
 	}
 	if !mongo.IsDuplicateKeyError(err) {
 		return false, fmt.Errorf("insert export: %w", err)
 	}
-	res, err := col.ReplaceOne(ctx, bson.M{"_id": e.ID, "owner_id": e.OwnerID, "status": quizflow.StatusFailed}, e)
+	res, err := col.ReplaceOne(ctx, bson.M{"_id": e.ID, "owner_id": e.OwnerID, "status": quizflow.StatusFailed}, rec)
 	if err != nil {
 		return false, fmt.Errorf("replace failed export: %w", err)
 	}
@@ -40,10 +41,11 @@ func (s *Store) ClaimExport(ctx context.Context, e *quizflow.Export) (bool, erro
 // Export returns export id if owner owns it (owner "" skips the check), or
 // ENOTFOUND.
 func (s *Store) Export(ctx context.Context, id, owner string) (*quizflow.Export, error) {
-	var e quizflow.Export
-	if err := s.findOwned(ctx, colExports, id, owner, "export", &e); err != nil {
+	var r exportRecord
+	if err := s.findOwned(ctx, colExports, id, owner, "export", &r); err != nil {
 		return nil, err
 	}
+	e := r.domain()
 	return &e, nil
 }
 
@@ -55,7 +57,7 @@ func (s *Store) Exports(ctx context.Context, owner, quizID string, p quizflow.Pa
 	if quizID != "" {
 		extra = bson.M{"quiz_id": quizID}
 	}
-	return pageOwned[quizflow.Export](ctx, s, colExports, owner, p, extra)
+	return pageOwned(ctx, s, colExports, owner, p, extra, exportRecord.domain)
 }
 
 // ExportRunning marks export id running for job jobID. It returns false if
@@ -70,30 +72,19 @@ func (s *Store) ExportRunning(ctx context.Context, id, jobID string) (bool, erro
 	return res.MatchedCount == 1, nil
 }
 
-// ExportResult is what a finished rendering made.
-type ExportResult struct {
-	QuizVersion int
-	CacheKey    string
-	FileName    string
-	ContentType string
-	Size        int64
-	BlobKey     string
-	Warnings    []string
-}
-
 // SucceedExport records the file of export id, built by job jobID. It
 // returns false if the export is gone, finished or belongs to another job,
 // in which case the caller should drop the file it wrote.
-func (s *Store) SucceedExport(ctx context.Context, id, jobID string, r ExportResult) (bool, error) {
-	warnings := r.Warnings
+func (s *Store) SucceedExport(ctx context.Context, id, jobID string, f quizflow.ExportFile) (bool, error) {
+	warnings := f.Warnings
 	if warnings == nil {
 		warnings = []string{}
 	}
 	res, err := s.db.Collection(colExports).UpdateOne(ctx,
 		bson.M{"_id": id, "job_id": jobID, "status": notFinished},
 		bson.M{"$set": bson.M{
-			"status": quizflow.StatusSucceeded, "quiz_version": r.QuizVersion, "cache_key": r.CacheKey,
-			"file_name": r.FileName, "content_type": r.ContentType, "size": r.Size, "blob_key": r.BlobKey,
+			"status": quizflow.StatusSucceeded, "quiz_version": f.QuizVersion, "cache_key": f.CacheKey,
+			"file_name": f.FileName, "content_type": f.ContentType, "size": f.Size, "blob_key": f.BlobKey,
 			"warnings": warnings, "updated_at": s.now(),
 		}})
 	if err != nil {
@@ -107,7 +98,7 @@ func (s *Store) SucceedExport(ctx context.Context, id, jobID string, r ExportRes
 func (s *Store) FailExport(ctx context.Context, id, jobID string, jerr quizflow.JobError) error {
 	_, err := s.db.Collection(colExports).UpdateOne(ctx,
 		bson.M{"_id": id, "job_id": jobID, "status": notFinished},
-		bson.M{"$set": bson.M{"status": quizflow.StatusFailed, "error": jerr, "updated_at": s.now()}})
+		bson.M{"$set": bson.M{"status": quizflow.StatusFailed, "error": jobErrorRecord(jerr), "updated_at": s.now()}})
 	if err != nil {
 		return fmt.Errorf("fail export: %w", err)
 	}
@@ -126,13 +117,13 @@ func (s *Store) DeleteJob(ctx context.Context, id string) error {
 // ExportsOfQuiz lists every export of owner's quiz quizID, so its files can
 // be deleted before DeleteExportsOfQuiz drops the records.
 func (s *Store) ExportsOfQuiz(ctx context.Context, owner, quizID string) ([]quizflow.Export, error) {
-	return listOwned[quizflow.Export](ctx, s, colExports, owner, bson.M{"quiz_id": quizID})
+	return listOwned(ctx, s, colExports, owner, bson.M{"quiz_id": quizID}, exportRecord.domain)
 }
 
 // ExportsOfDocument lists every export of the quizzes of owner's document
 // docID.
 func (s *Store) ExportsOfDocument(ctx context.Context, owner, docID string) ([]quizflow.Export, error) {
-	return listOwned[quizflow.Export](ctx, s, colExports, owner, bson.M{"document_id": docID})
+	return listOwned(ctx, s, colExports, owner, bson.M{"document_id": docID}, exportRecord.domain)
 }
 
 // DeleteExportsOfQuiz removes the export records of owner's quiz quizID.

@@ -17,7 +17,7 @@ func (s *Store) CreateJob(ctx context.Context, j *quizflow.Job) error {
 	if j.Status == "" {
 		j.Status, j.Stage = quizflow.StatusQueued, quizflow.StageQueued
 	}
-	if _, err := s.db.Collection(colJobs).InsertOne(ctx, j); err != nil {
+	if _, err := s.db.Collection(colJobs).InsertOne(ctx, newJobRecord(j)); err != nil {
 		return fmt.Errorf("insert job: %w", err)
 	}
 	return nil
@@ -25,17 +25,18 @@ func (s *Store) CreateJob(ctx context.Context, j *quizflow.Job) error {
 
 // Job returns job id if owner owns it (owner "" skips the check), or ENOTFOUND.
 func (s *Store) Job(ctx context.Context, id, owner string) (*quizflow.Job, error) {
-	var j quizflow.Job
-	if err := s.findOwned(ctx, colJobs, id, owner, "job", &j); err != nil {
+	var r jobRecord
+	if err := s.findOwned(ctx, colJobs, id, owner, "job", &r); err != nil {
 		return nil, err
 	}
+	j := r.domain()
 	return &j, nil
 }
 
 // Jobs returns a page of owner's jobs, newest first, and the next page's
 // cursor. It returns EINVALID for a bad cursor.
 func (s *Store) Jobs(ctx context.Context, owner string, p quizflow.PageRequest) ([]quizflow.Job, string, error) {
-	return pageOwned[quizflow.Job](ctx, s, colJobs, owner, p, nil)
+	return pageOwned(ctx, s, colJobs, owner, p, nil, jobRecord.domain)
 }
 
 // notFinished matches jobs that have not reached a final status, so a
@@ -72,10 +73,10 @@ func (s *Store) JobAttempt(ctx context.Context, id string) error {
 func (s *Store) SucceedJob(ctx context.Context, id string, result quizflow.JobResult, usage *quizflow.Usage, warnings []string) error {
 	set := bson.M{
 		"status": quizflow.StatusSucceeded, "stage": quizflow.StageDone, "progress": 100,
-		"message": "", "result": result, "updated_at": s.now(),
+		"message": "", "result": jobResultRecord(result), "updated_at": s.now(),
 	}
 	if usage != nil {
-		set["usage"] = usage
+		set["usage"] = newUsageRecord(usage)
 	}
 	if len(warnings) > 0 {
 		set["warnings"] = warnings
@@ -91,7 +92,7 @@ func (s *Store) SucceedJob(ctx context.Context, id string, result quizflow.JobRe
 func (s *Store) FailJob(ctx context.Context, id string, jerr quizflow.JobError) error {
 	_, err := s.db.Collection(colJobs).UpdateOne(ctx,
 		bson.M{"_id": id, "status": notFinished},
-		bson.M{"$set": bson.M{"status": quizflow.StatusFailed, "error": jerr, "message": "", "updated_at": s.now()}})
+		bson.M{"$set": bson.M{"status": quizflow.StatusFailed, "error": jobErrorRecord(jerr), "message": "", "updated_at": s.now()}})
 	if err != nil {
 		return fmt.Errorf("fail job: %w", err)
 	}
@@ -116,9 +117,13 @@ func (s *Store) StaleJobs(ctx context.Context, before time.Time, limit int64) ([
 	if err != nil {
 		return nil, fmt.Errorf("find stale jobs: %w", err)
 	}
-	out := []quizflow.Job{}
-	if err := cur.All(ctx, &out); err != nil {
+	var recs []jobRecord
+	if err := cur.All(ctx, &recs); err != nil {
 		return nil, fmt.Errorf("read stale jobs: %w", err)
+	}
+	out := make([]quizflow.Job, len(recs))
+	for i, r := range recs {
+		out[i] = r.domain()
 	}
 	return out, nil
 }

@@ -25,7 +25,7 @@ func (s *Store) SaveQuiz(ctx context.Context, q *quizflow.Quiz) error {
 	if q.Version == 0 {
 		q.Version = 1
 	}
-	_, err := s.db.Collection(colQuizzes).ReplaceOne(ctx, bson.M{"_id": q.ID}, q, options.Replace().SetUpsert(true))
+	_, err := s.db.Collection(colQuizzes).ReplaceOne(ctx, bson.M{"_id": q.ID}, newQuizRecord(q), options.Replace().SetUpsert(true))
 	if err != nil {
 		return fmt.Errorf("save quiz: %w", err)
 	}
@@ -39,7 +39,7 @@ func (s *Store) UpdateQuiz(ctx context.Context, q *quizflow.Quiz) error {
 	prev := q.Version
 	q.Version++
 	q.UpdatedAt = s.now()
-	res, err := s.db.Collection(colQuizzes).ReplaceOne(ctx, bson.M{"_id": q.ID, "version": prev}, q)
+	res, err := s.db.Collection(colQuizzes).ReplaceOne(ctx, bson.M{"_id": q.ID, "version": prev}, newQuizRecord(q))
 	if err != nil {
 		q.Version = prev
 		return fmt.Errorf("update quiz: %w", err)
@@ -53,28 +53,30 @@ func (s *Store) UpdateQuiz(ctx context.Context, q *quizflow.Quiz) error {
 
 // Quiz returns quiz id if owner owns it (owner "" skips the check), or ENOTFOUND.
 func (s *Store) Quiz(ctx context.Context, id, owner string) (*quizflow.Quiz, error) {
-	var q quizflow.Quiz
-	if err := s.findOwned(ctx, colQuizzes, id, owner, "quiz", &q); err != nil {
+	var r quizRecord
+	if err := s.findOwned(ctx, colQuizzes, id, owner, "quiz", &r); err != nil {
 		return nil, err
 	}
+	q := r.domain()
 	return &q, nil
 }
 
 // Quizzes returns a page of owner's quizzes, newest first, and the next
 // page's cursor. It returns EINVALID for a bad cursor.
 func (s *Store) Quizzes(ctx context.Context, owner string, p quizflow.PageRequest) ([]quizflow.Quiz, string, error) {
-	return pageOwned[quizflow.Quiz](ctx, s, colQuizzes, owner, p, nil)
+	return pageOwned(ctx, s, colQuizzes, owner, p, nil, quizRecord.domain)
 }
 
 // QuizByCacheKey returns owner's newest quiz made with cache key key, or
 // ENOTFOUND.
 func (s *Store) QuizByCacheKey(ctx context.Context, owner, key string) (*quizflow.Quiz, error) {
-	var q quizflow.Quiz
+	var r quizRecord
 	err := s.db.Collection(colQuizzes).FindOne(ctx, bson.M{"owner_id": owner, "cache_key": key},
-		options.FindOne().SetSort(bson.D{{Key: "created_at", Value: -1}})).Decode(&q)
+		options.FindOne().SetSort(bson.D{{Key: "created_at", Value: -1}})).Decode(&r)
 	if err != nil {
 		return nil, notFound(err, "quiz")
 	}
+	q := r.domain()
 	return &q, nil
 }
 

@@ -112,9 +112,9 @@ func notFound(err error, what string) error {
 	return fmt.Errorf("find %s: %w", what, err)
 }
 
-// findOwned loads the record with _id id into v and checks that it belongs to
-// owner; another owner's record is reported as not found, never forbidden,
-// so ids cannot be probed.
+// findOwned decodes the record with _id id into v (a record type of
+// records.go) and checks that it belongs to owner; another owner's record
+// is reported as not found, never forbidden, so ids cannot be probed.
 func (s *Store) findOwned(ctx context.Context, col, id, owner, what string, v any) error {
 	raw, err := s.db.Collection(col).FindOne(ctx, bson.M{"_id": id}).Raw()
 	if err != nil {
@@ -132,16 +132,17 @@ func (s *Store) findOwned(ctx context.Context, col, id, owner, what string, v an
 }
 
 // listOwned returns all of the owner's records in col matching extra,
-// newest first.
-func listOwned[T any](ctx context.Context, s *Store, col, owner string, extra bson.M) ([]T, error) {
-	out, _, err := pageOwned[T](ctx, s, col, owner, quizflow.PageRequest{}, extra)
+// newest first, each decoded as an R and converted by domain.
+func listOwned[R, T any](ctx context.Context, s *Store, col, owner string, extra bson.M, domain func(R) T) ([]T, error) {
+	out, _, err := pageOwned(ctx, s, col, owner, quizflow.PageRequest{}, extra, domain)
 	return out, err
 }
 
 // pageOwned returns one page of the owner's records in col matching extra,
 // newest first (by created_at, then _id), and the cursor of the next page
-// ("" after the last). A zero p.Limit means no limit.
-func pageOwned[T any](ctx context.Context, s *Store, col, owner string, p quizflow.PageRequest, extra bson.M) ([]T, string, error) {
+// ("" after the last). A zero p.Limit means no limit. Each record is decoded
+// as an R and converted by domain.
+func pageOwned[R, T any](ctx context.Context, s *Store, col, owner string, p quizflow.PageRequest, extra bson.M, domain func(R) T) ([]T, string, error) {
 	filter := bson.M{"owner_id": owner}
 	for k, v := range extra {
 		filter[k] = v
@@ -180,10 +181,12 @@ func pageOwned[T any](ctx context.Context, s *Store, col, owner string, p quizfl
 		next = encodeCursor(at, id)
 	}
 	out := make([]T, len(raws))
-	for i, r := range raws {
-		if err := bson.Unmarshal(r, &out[i]); err != nil {
+	for i, raw := range raws {
+		var r R
+		if err := bson.Unmarshal(raw, &r); err != nil {
 			return nil, "", fmt.Errorf("decode %s: %w", col, err)
 		}
+		out[i] = domain(r)
 	}
 	return out, next, nil
 }

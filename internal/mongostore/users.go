@@ -25,7 +25,7 @@ func (s *Store) CreateUser(ctx context.Context, u *quizflow.User) error {
 	if u.Plan == "" {
 		u.Plan = quizflow.PlanFree
 	}
-	if _, err := s.db.Collection(colUsers).InsertOne(ctx, u); err != nil {
+	if _, err := s.db.Collection(colUsers).InsertOne(ctx, newUserRecord(u)); err != nil {
 		if mongo.IsDuplicateKeyError(err) {
 			return quizflow.Errorf(quizflow.ECONFLICT, "An account with this email already exists.")
 		}
@@ -36,20 +36,22 @@ func (s *Store) CreateUser(ctx context.Context, u *quizflow.User) error {
 
 // UserByID returns the user with id, or ENOTFOUND.
 func (s *Store) UserByID(ctx context.Context, id string) (*quizflow.User, error) {
-	var u quizflow.User
-	if err := s.findOwned(ctx, colUsers, id, "", "user", &u); err != nil {
+	var r userRecord
+	if err := s.findOwned(ctx, colUsers, id, "", "user", &r); err != nil {
 		return nil, err
 	}
+	u := r.domain()
 	return &u, nil
 }
 
 // UserByEmail returns the user with email (case-insensitive), or ENOTFOUND.
 func (s *Store) UserByEmail(ctx context.Context, email string) (*quizflow.User, error) {
-	var u quizflow.User
-	err := s.db.Collection(colUsers).FindOne(ctx, bson.M{"email_key": strings.ToLower(strings.TrimSpace(email))}).Decode(&u)
+	var r userRecord
+	err := s.db.Collection(colUsers).FindOne(ctx, bson.M{"email_key": strings.ToLower(strings.TrimSpace(email))}).Decode(&r)
 	if err != nil {
 		return nil, notFound(err, "user")
 	}
+	u := r.domain()
 	return &u, nil
 }
 
@@ -71,7 +73,7 @@ func (s *Store) SaveRefreshToken(ctx context.Context, t quizflow.RefreshToken) e
 	if err != nil {
 		return fmt.Errorf("save token family: %w", err)
 	}
-	if _, err := s.db.Collection(colRefreshTokens).InsertOne(ctx, t); err != nil {
+	if _, err := s.db.Collection(colRefreshTokens).InsertOne(ctx, refreshTokenRecord(t)); err != nil {
 		return fmt.Errorf("save refresh token: %w", err)
 	}
 	return nil
@@ -94,11 +96,11 @@ func (s *Store) ConsumeRefreshToken(ctx context.Context, id, family string) (*qu
 		return nil, unauthorized
 	}
 	now := s.now()
-	var t quizflow.RefreshToken
+	var r refreshTokenRecord
 	err := s.db.Collection(colRefreshTokens).FindOneAndUpdate(ctx,
 		bson.M{"_id": id, "used_at": nil},
 		bson.M{"$set": bson.M{"used_at": now}},
-		options.FindOneAndUpdate().SetReturnDocument(options.After)).Decode(&t)
+		options.FindOneAndUpdate().SetReturnDocument(options.After)).Decode(&r)
 	if errors.Is(err, mongo.ErrNoDocuments) {
 		// Either unknown, or used before: if it exists, this is reuse.
 		n, cerr := s.db.Collection(colRefreshTokens).CountDocuments(ctx, bson.M{"_id": id})
@@ -116,6 +118,7 @@ func (s *Store) ConsumeRefreshToken(ctx context.Context, id, family string) (*qu
 	if err != nil {
 		return nil, fmt.Errorf("consume refresh token: %w", err)
 	}
+	t := quizflow.RefreshToken(r)
 	if t.FamilyID != family || now.After(t.ExpiresAt) {
 		return nil, unauthorized
 	}

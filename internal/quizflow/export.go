@@ -18,11 +18,11 @@ const (
 // ExportOptions tune how a quiz is rendered into a file.
 type ExportOptions struct {
 	// PointsPerQuestion scores each question that has no points of its own.
-	PointsPerQuestion float64 `json:"points_per_question" bson:"points_per_question"`
+	PointsPerQuestion float64 `json:"points_per_question"`
 	// ShuffleAnswers asks the LMS (or the file) to shuffle answer options.
-	ShuffleAnswers bool `json:"shuffle_answers" bson:"shuffle_answers"`
+	ShuffleAnswers bool `json:"shuffle_answers"`
 	// IncludeFeedback writes each question's explanation as its feedback.
-	IncludeFeedback bool `json:"include_feedback" bson:"include_feedback"`
+	IncludeFeedback bool `json:"include_feedback"`
 }
 
 // Normalize fills defaults and validates o. It returns an EINVALID error
@@ -48,33 +48,45 @@ func (o ExportOptions) canonical() string {
 // Export is one rendering of one version of a quiz into one format, and
 // the file it produced.
 type Export struct {
-	ID          string        `json:"id" bson:"_id"`
-	OwnerID     string        `json:"owner_id" bson:"owner_id"`
-	QuizID      string        `json:"quiz_id" bson:"quiz_id"`
-	DocumentID  string        `json:"document_id,omitempty" bson:"document_id,omitempty"`
-	QuizVersion int           `json:"quiz_version" bson:"quiz_version"`
-	Format      string        `json:"format" bson:"format"`
-	Options     ExportOptions `json:"options" bson:"options"`
+	ID          string        `json:"id"`
+	OwnerID     string        `json:"owner_id"`
+	QuizID      string        `json:"quiz_id"`
+	DocumentID  string        `json:"document_id,omitempty"`
+	QuizVersion int           `json:"quiz_version"`
+	Format      string        `json:"format"`
+	Options     ExportOptions `json:"options"`
 	// Status is one of StatusQueued, StatusRunning, StatusSucceeded and
 	// StatusFailed.
-	Status string `json:"status" bson:"status"`
+	Status string `json:"status"`
 	// JobID is the job that builds (or built) the file.
-	JobID       string   `json:"job_id" bson:"job_id"`
-	FileName    string   `json:"file_name,omitempty" bson:"file_name,omitempty"`
-	ContentType string   `json:"content_type,omitempty" bson:"content_type,omitempty"`
-	Size        int64    `json:"size" bson:"size"`
-	BlobKey     string   `json:"-" bson:"blob_key,omitempty"`
-	Warnings    []string `json:"warnings" bson:"warnings"`
+	JobID       string   `json:"job_id"`
+	FileName    string   `json:"file_name,omitempty"`
+	ContentType string   `json:"content_type,omitempty"`
+	Size        int64    `json:"size"`
+	BlobKey     string   `json:"-"`
+	Warnings    []string `json:"warnings"`
 	// CacheKey identifies the quiz version, format and options rendered;
 	// see ExportCacheKey.
-	CacheKey  string    `json:"-" bson:"cache_key"`
-	Error     *JobError `json:"error" bson:"error,omitempty"`
-	CreatedAt time.Time `json:"created_at" bson:"created_at"`
-	UpdatedAt time.Time `json:"updated_at" bson:"updated_at"`
+	CacheKey  string    `json:"-"`
+	Error     *JobError `json:"error"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
 }
 
 // Ready reports whether the export's file can be downloaded.
 func (e *Export) Ready() bool { return e.Status == StatusSucceeded && e.BlobKey != "" }
+
+// ExportFile is the file a finished export rendering made, recorded on its
+// export when the job that built it succeeds.
+type ExportFile struct {
+	QuizVersion int
+	CacheKey    string
+	FileName    string
+	ContentType string
+	Size        int64
+	BlobKey     string
+	Warnings    []string
+}
 
 // ExportCacheKey identifies an export by what determines its bytes: the
 // quiz, its version, the format and the normalized options. Rendering is

@@ -2,8 +2,9 @@
 // quizzes and questions, and the one error type that every layer speaks.
 //
 // It depends on no adapter (no Echo, asynq, MongoDB or S3 types); adapters
-// depend on it. Struct tags name the JSON fields of the public API and the
-// BSON fields of stored records, which are the same on purpose.
+// depend on it. Its types are JSON-shaped only: struct tags name the fields
+// of the public API. How a type is stored is the store's business, so
+// mongostore owns its BSON records and converts them to and from these types.
 package quizflow
 
 import "time"
@@ -16,15 +17,15 @@ const (
 
 // User is an account holder.
 type User struct {
-	ID           string    `json:"id" bson:"_id"`
-	Email        string    `json:"email" bson:"email"` // as typed
-	EmailKey     string    `json:"-" bson:"email_key"` // lower-cased, unique
-	Name         string    `json:"name" bson:"name"`
-	PasswordHash string    `json:"-" bson:"password_hash"`
-	Plan         string    `json:"plan" bson:"plan"`
-	Admin        bool      `json:"admin,omitempty" bson:"-"` // derived from ADMIN_EMAILS, never stored
-	CreatedAt    time.Time `json:"created_at" bson:"created_at"`
-	UpdatedAt    time.Time `json:"updated_at" bson:"updated_at"`
+	ID           string    `json:"id"`
+	Email        string    `json:"email"` // as typed
+	EmailKey     string    `json:"-"`     // lower-cased, unique
+	Name         string    `json:"name"`
+	PasswordHash string    `json:"-"`
+	Plan         string    `json:"plan"`
+	Admin        bool      `json:"admin,omitempty"` // derived from ADMIN_EMAILS, never stored
+	CreatedAt    time.Time `json:"created_at"`
+	UpdatedAt    time.Time `json:"updated_at"`
 }
 
 // Kinds of document content, decided from the bytes, never the file name.
@@ -45,28 +46,28 @@ const (
 
 // Document is an uploaded file and what was learnt from it.
 type Document struct {
-	ID          string          `json:"id" bson:"_id"`
-	OwnerID     string          `json:"owner_id" bson:"owner_id"`
-	Filename    string          `json:"filename" bson:"filename"`
-	Kind        string          `json:"kind" bson:"kind"`
-	ContentType string          `json:"content_type" bson:"content_type"`
-	Size        int64           `json:"size" bson:"size"`
-	SHA256      string          `json:"sha256" bson:"sha256"`
-	BlobKey     string          `json:"-" bson:"blob_key"`
-	TextKey     string          `json:"-" bson:"text_key,omitempty"`
-	Status      string          `json:"status" bson:"status"`
-	PageCount   int             `json:"page_count" bson:"page_count"`
-	WordCount   int             `json:"word_count" bson:"word_count"`
-	Options     GenerateOptions `json:"options" bson:"options"`
-	CreatedAt   time.Time       `json:"created_at" bson:"created_at"`
-	UpdatedAt   time.Time       `json:"updated_at" bson:"updated_at"`
+	ID          string          `json:"id"`
+	OwnerID     string          `json:"owner_id"`
+	Filename    string          `json:"filename"`
+	Kind        string          `json:"kind"`
+	ContentType string          `json:"content_type"`
+	Size        int64           `json:"size"`
+	SHA256      string          `json:"sha256"`
+	BlobKey     string          `json:"-"`
+	TextKey     string          `json:"-"`
+	Status      string          `json:"status"`
+	PageCount   int             `json:"page_count"`
+	WordCount   int             `json:"word_count"`
+	Options     GenerateOptions `json:"options"`
+	CreatedAt   time.Time       `json:"created_at"`
+	UpdatedAt   time.Time       `json:"updated_at"`
 }
 
 // Page is the text of one page (or, for formats without pages, one section)
 // as a person reads it. Numbers start at 1.
 type Page struct {
-	Number int    `json:"number" bson:"number"`
-	Text   string `json:"text" bson:"text"`
+	Number int    `json:"number"`
+	Text   string `json:"text"`
 }
 
 // Difficulty levels.
@@ -79,14 +80,14 @@ const (
 
 // GenerateOptions say what quiz to make from a document.
 type GenerateOptions struct {
-	QuestionCount int      `json:"question_count" bson:"question_count"`
-	QuestionTypes []string `json:"question_types,omitempty" bson:"question_types,omitempty"`
-	Difficulty    string   `json:"difficulty" bson:"difficulty"`
-	BloomLevels   []string `json:"bloom_levels,omitempty" bson:"bloom_levels,omitempty"`
-	Language      string   `json:"language" bson:"language"`
-	Instructions  string   `json:"instructions,omitempty" bson:"instructions,omitempty"`
+	QuestionCount int      `json:"question_count"`
+	QuestionTypes []string `json:"question_types,omitempty"`
+	Difficulty    string   `json:"difficulty"`
+	BloomLevels   []string `json:"bloom_levels,omitempty"`
+	Language      string   `json:"language"`
+	Instructions  string   `json:"instructions,omitempty"`
 	// Fresh asks for a new quiz even when an identical one exists.
-	Fresh bool `json:"fresh,omitempty" bson:"fresh,omitempty"`
+	Fresh bool `json:"fresh,omitempty"`
 }
 
 // Job kinds.
@@ -116,50 +117,50 @@ const (
 
 // Job is a unit of asynchronous work a user can poll.
 type Job struct {
-	ID         string    `json:"id" bson:"_id"`
-	OwnerID    string    `json:"-" bson:"owner_id"`
-	Kind       string    `json:"kind" bson:"kind"`
-	Status     string    `json:"status" bson:"status"`
-	Stage      string    `json:"stage" bson:"stage"`
-	Progress   int       `json:"progress" bson:"progress"` // percent, 0-100
-	Message    string    `json:"message,omitempty" bson:"message,omitempty"`
-	Error      *JobError `json:"error" bson:"error,omitempty"`
-	Result     JobResult `json:"result" bson:"result"`
-	DocumentID string    `json:"document_id,omitempty" bson:"document_id,omitempty"`
-	QuizID     string    `json:"quiz_id,omitempty" bson:"quiz_id,omitempty"`
-	QuestionID string    `json:"question_id,omitempty" bson:"question_id,omitempty"`
-	ExportID   string    `json:"export_id,omitempty" bson:"export_id,omitempty"`
+	ID         string    `json:"id"`
+	OwnerID    string    `json:"-"`
+	Kind       string    `json:"kind"`
+	Status     string    `json:"status"`
+	Stage      string    `json:"stage"`
+	Progress   int       `json:"progress"` // percent, 0-100
+	Message    string    `json:"message,omitempty"`
+	Error      *JobError `json:"error"`
+	Result     JobResult `json:"result"`
+	DocumentID string    `json:"document_id,omitempty"`
+	QuizID     string    `json:"quiz_id,omitempty"`
+	QuestionID string    `json:"question_id,omitempty"`
+	ExportID   string    `json:"export_id,omitempty"`
 	// Options are the generation options of a quiz job.
-	Options   *GenerateOptions `json:"options,omitempty" bson:"options,omitempty"`
-	RequestID string           `json:"-" bson:"request_id,omitempty"`
-	Attempts  int              `json:"attempts" bson:"attempts"`
-	Usage     *Usage           `json:"usage,omitempty" bson:"usage,omitempty"`
-	Warnings  []string         `json:"warnings,omitempty" bson:"warnings,omitempty"`
-	CreatedAt time.Time        `json:"created_at" bson:"created_at"`
-	UpdatedAt time.Time        `json:"updated_at" bson:"updated_at"`
+	Options   *GenerateOptions `json:"options,omitempty"`
+	RequestID string           `json:"-"`
+	Attempts  int              `json:"attempts"`
+	Usage     *Usage           `json:"usage,omitempty"`
+	Warnings  []string         `json:"warnings,omitempty"`
+	CreatedAt time.Time        `json:"created_at"`
+	UpdatedAt time.Time        `json:"updated_at"`
 }
 
 // JobError is why a job failed, written for a person.
 type JobError struct {
-	Code    string `json:"code" bson:"code"`
-	Message string `json:"message" bson:"message"`
+	Code    string `json:"code"`
+	Message string `json:"message"`
 }
 
 // JobResult names what a finished job made.
 type JobResult struct {
-	QuizID     string `json:"quiz_id,omitempty" bson:"quiz_id,omitempty"`
-	QuestionID string `json:"question_id,omitempty" bson:"question_id,omitempty"`
-	ExportID   string `json:"export_id,omitempty" bson:"export_id,omitempty"`
+	QuizID     string `json:"quiz_id,omitempty"`
+	QuestionID string `json:"question_id,omitempty"`
+	ExportID   string `json:"export_id,omitempty"`
 }
 
 // Usage is what generation cost.
 type Usage struct {
-	Model            string  `json:"model" bson:"model"`
-	Calls            int     `json:"calls" bson:"calls"`
-	PromptTokens     int     `json:"prompt_tokens" bson:"prompt_tokens"`
-	CompletionTokens int     `json:"completion_tokens" bson:"completion_tokens"`
-	CostUSD          float64 `json:"cost_usd" bson:"cost_usd"`
-	Cached           bool    `json:"cached,omitempty" bson:"cached,omitempty"`
+	Model            string  `json:"model"`
+	Calls            int     `json:"calls"`
+	PromptTokens     int     `json:"prompt_tokens"`
+	CompletionTokens int     `json:"completion_tokens"`
+	CostUSD          float64 `json:"cost_usd"`
+	Cached           bool    `json:"cached,omitempty"`
 }
 
 // Add accumulates o into u.
@@ -175,23 +176,23 @@ func (u *Usage) Add(o Usage) {
 
 // Quiz is a set of questions made from one document.
 type Quiz struct {
-	ID         string          `json:"id" bson:"_id"`
-	OwnerID    string          `json:"owner_id" bson:"owner_id"`
-	DocumentID string          `json:"document_id" bson:"document_id"`
-	JobID      string          `json:"job_id" bson:"job_id"`
-	Title      string          `json:"title" bson:"title"`
-	Language   string          `json:"language" bson:"language"`
-	Options    GenerateOptions `json:"options" bson:"options"`
-	Questions  []Question      `json:"questions" bson:"questions"`
-	Usage      Usage           `json:"usage" bson:"usage"`
-	Warnings   []string        `json:"warnings,omitempty" bson:"warnings,omitempty"`
+	ID         string          `json:"id"`
+	OwnerID    string          `json:"owner_id"`
+	DocumentID string          `json:"document_id"`
+	JobID      string          `json:"job_id"`
+	Title      string          `json:"title"`
+	Language   string          `json:"language"`
+	Options    GenerateOptions `json:"options"`
+	Questions  []Question      `json:"questions"`
+	Usage      Usage           `json:"usage"`
+	Warnings   []string        `json:"warnings,omitempty"`
 	// CacheKey identifies the document content, options and owner that made
 	// this quiz, so an identical request can reuse it.
-	CacheKey string `json:"-" bson:"cache_key,omitempty"`
+	CacheKey string `json:"-"`
 	// Version grows by one on every edit; exports are keyed by it.
-	Version   int       `json:"version" bson:"version"`
-	CreatedAt time.Time `json:"created_at" bson:"created_at"`
-	UpdatedAt time.Time `json:"updated_at" bson:"updated_at"`
+	Version   int       `json:"version"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
 }
 
 // Question types.
@@ -219,37 +220,37 @@ const BlankMarker = "_____"
 // BlankMarker); matching uses Pairs; essay has neither (Answers may hold a
 // model answer for graders).
 type Question struct {
-	ID          string   `json:"id" bson:"id"`
-	Type        string   `json:"type" bson:"type"`
-	Prompt      string   `json:"prompt" bson:"prompt"`
-	Options     []Option `json:"options" bson:"options"`
-	Answers     []string `json:"answers" bson:"answers"`
-	Pairs       []Pair   `json:"pairs,omitempty" bson:"pairs,omitempty"`
-	Explanation string   `json:"explanation" bson:"explanation"`
-	Source      Source   `json:"source" bson:"source"`
-	Verified    bool     `json:"verified" bson:"verified"`
-	Difficulty  string   `json:"difficulty,omitempty" bson:"difficulty,omitempty"`
-	BloomLevel  string   `json:"bloom_level,omitempty" bson:"bloom_level,omitempty"`
-	Points      float64  `json:"points,omitempty" bson:"points,omitempty"`
+	ID          string   `json:"id"`
+	Type        string   `json:"type"`
+	Prompt      string   `json:"prompt"`
+	Options     []Option `json:"options"`
+	Answers     []string `json:"answers"`
+	Pairs       []Pair   `json:"pairs,omitempty"`
+	Explanation string   `json:"explanation"`
+	Source      Source   `json:"source"`
+	Verified    bool     `json:"verified"`
+	Difficulty  string   `json:"difficulty,omitempty"`
+	BloomLevel  string   `json:"bloom_level,omitempty"`
+	Points      float64  `json:"points,omitempty"`
 }
 
 // Option is one choice of a choice question.
 type Option struct {
-	ID      string `json:"id" bson:"id"`
-	Text    string `json:"text" bson:"text"`
-	Correct bool   `json:"correct" bson:"correct"`
+	ID      string `json:"id"`
+	Text    string `json:"text"`
+	Correct bool   `json:"correct"`
 }
 
 // Pair is one prompt-answer pair of a matching question.
 type Pair struct {
-	Left  string `json:"left" bson:"left"`
-	Right string `json:"right" bson:"right"`
+	Left  string `json:"left"`
+	Right string `json:"right"`
 }
 
 // Source is where in the document a question is grounded.
 type Source struct {
-	Page  int    `json:"page" bson:"page"`
-	Quote string `json:"quote" bson:"quote"`
+	Page  int    `json:"page"`
+	Quote string `json:"quote"`
 }
 
 // RefreshToken is the server-side record of one issued refresh token.
@@ -257,12 +258,12 @@ type Source struct {
 // the next of the family; presenting a consumed token again revokes the
 // whole family, since either the user or a thief holds a copy.
 type RefreshToken struct {
-	ID        string     `bson:"_id"`
-	FamilyID  string     `bson:"family_id"`
-	UserID    string     `bson:"user_id"`
-	ExpiresAt time.Time  `bson:"expires_at"`
-	UsedAt    *time.Time `bson:"used_at"`
-	CreatedAt time.Time  `bson:"created_at"`
+	ID        string
+	FamilyID  string
+	UserID    string
+	ExpiresAt time.Time
+	UsedAt    *time.Time
+	CreatedAt time.Time
 }
 
 // OriginalKey is the blob key of the uploaded file of document id of owner.
