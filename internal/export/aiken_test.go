@@ -81,7 +81,7 @@ func TestAikenNothingToCarry(t *testing.T) {
 		ID: "m", Type: quizflow.Matching, Prompt: "Match",
 		Pairs: []quizflow.Pair{{Left: "a", Right: "1"}, {Left: "b", Right: "2"}},
 	}}}
-	_, err := Render(quiz, "aiken", Options{})
+	_, err := Render(quiz, "aiken", quizflow.ExportOptions{})
 	if quizflow.ErrorCode(err) != quizflow.EINVALID || !strings.Contains(err.Error(), "this quiz has no questions that Aiken can carry") {
 		t.Fatalf("err = %v, want EINVALID about Aiken", err)
 	}

@@ -1,6 +1,10 @@
 package export
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/quizflow/quizflow/internal/quizflow"
+)
 
 // BenchmarkRender renders the fixture quiz (every question type, a
 // 5,000-character stem) in each format.
@@ -10,7 +14,7 @@ func BenchmarkRender(b *testing.B) {
 		b.Run(f.Name, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				if _, err := Render(q, f.Name, Options{IncludeFeedback: true}); err != nil {
+				if _, err := Render(q, f.Name, quizflow.ExportOptions{IncludeFeedback: true}); err != nil {
 					b.Fatal(err)
 				}
 			}

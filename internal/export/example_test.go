@@ -16,7 +16,7 @@ func ExampleRender() {
 			{ID: "b", Type: quizflow.Essay, Prompt: "Describe the light reactions."},
 		},
 	}
-	f, err := export.Render(quiz, "aiken", export.Options{})
+	f, err := export.Render(quiz, "aiken", quizflow.ExportOptions{})
 	if err != nil {
 		fmt.Println(err)
 		return

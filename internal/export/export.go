@@ -22,22 +22,11 @@ import (
 	"github.com/quizflow/quizflow/internal/quizflow"
 )
 
-// Options tune a rendering. The zero value is usable.
-type Options struct {
-	// PointsPerQuestion is the score of a question whose own Points is
-	// zero. Zero or negative means 1.
-	PointsPerQuestion float64 `json:"points_per_question,omitempty"`
-	// ShuffleAnswers asks for answer options in random order. Formats with
-	// an LMS shuffle flag (QTI 1.2, QTI 2.1, Moodle XML) set the flag and
-	// keep the authored order in the file; the others (GIFT, Aiken,
-	// Blackboard, CSV, HTML) reorder the options in the file with a shuffle
-	// seeded from the quiz ID, version and question ID, so a re-render of
-	// the same quiz version gives the same file.
-	ShuffleAnswers bool `json:"shuffle_answers,omitempty"`
-	// IncludeFeedback writes each question's explanation as its general
-	// feedback (or into the answer key of the HTML page).
-	IncludeFeedback bool `json:"include_feedback,omitempty"`
-}
+// Options is the old name of quizflow.ExportOptions, kept only until the
+// last caller outside this package (internal/e2e) moves to it.
+//
+// Deprecated: use quizflow.ExportOptions.
+type Options = quizflow.ExportOptions
 
 // Format describes one export format.
 type Format struct {
@@ -112,13 +101,15 @@ func Lookup(name string) (Format, bool) {
 	return f, true
 }
 
-// Render renders q in the named format.
+// Render renders q in the named format with opts (see
+// quizflow.ExportOptions; the zero value is usable, and a
+// PointsPerQuestion of zero or less means 1).
 //
 // It returns a *quizflow.Error with code EINVALID when the format is
 // unknown, when q is nil, or when the format can carry none of the quiz's
 // questions. Questions the format cannot carry are left out and named in
 // File.Warnings.
-func Render(q *quizflow.Quiz, format string, opts Options) (*File, error) {
+func Render(q *quizflow.Quiz, format string, opts quizflow.ExportOptions) (*File, error) {
 	d, ok := registry[format]
 	if !ok {
 		return nil, &quizflow.Error{Code: quizflow.EINVALID, Field: "format",
@@ -158,7 +149,7 @@ func formatNames() []string {
 // run is the state of one Render call.
 type run struct {
 	quiz     *quizflow.Quiz
-	opts     Options
+	opts     quizflow.ExportOptions
 	def      *formatDef
 	title    string // cleaned quiz title
 	items    []item // the questions to write, in quiz order

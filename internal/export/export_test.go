@@ -40,17 +40,17 @@ func TestFormats(t *testing.T) {
 
 func TestRenderErrors(t *testing.T) {
 	quiz := fixture(t)
-	_, err := Render(quiz, "kahoot", Options{})
+	_, err := Render(quiz, "kahoot", quizflow.ExportOptions{})
 	var e *quizflow.Error
 	if !errors.As(err, &e) || e.Code != quizflow.EINVALID || e.Field != "format" || !strings.Contains(e.Message, "qti21") {
 		t.Errorf("unknown format: err = %v", err)
 	}
-	if _, err := Render(nil, "csv", Options{}); quizflow.ErrorCode(err) != quizflow.EINVALID {
+	if _, err := Render(nil, "csv", quizflow.ExportOptions{}); quizflow.ErrorCode(err) != quizflow.EINVALID {
 		t.Errorf("nil quiz: err = %v", err)
 	}
 	empty := &quizflow.Quiz{ID: "e", Title: "Empty"}
 	for _, f := range Formats() {
-		if _, err := Render(empty, f.Name, Options{}); quizflow.ErrorCode(err) != quizflow.EINVALID ||
+		if _, err := Render(empty, f.Name, quizflow.ExportOptions{}); quizflow.ErrorCode(err) != quizflow.EINVALID ||
 			!strings.Contains(quizflow.ErrorMessage(err), "this quiz has no questions that") {
 			t.Errorf("%s, empty quiz: err = %v", f.Name, err)
 		}
@@ -71,7 +71,7 @@ func TestMalformedQuestionsLeftOut(t *testing.T) {
 		{ID: "what", Type: "ranking", Prompt: "Rank"},
 	}}
 	for _, format := range Formats() {
-		f := render(t, quiz, format.Name, Options{})
+		f := render(t, quiz, format.Name, quizflow.ExportOptions{})
 		for _, w := range [][]string{
 			{"question 2 (multiple_choice) left out: no option is marked correct"},
 			{"question 3 (multiple_choice) left out: 2 options are marked correct"},
@@ -91,7 +91,7 @@ func TestMalformedQuestionsLeftOut(t *testing.T) {
 func TestDeterministic(t *testing.T) {
 	quiz := fixture(t)
 	for _, format := range Formats() {
-		for _, opts := range []Options{{}, goldenOptions} {
+		for _, opts := range []quizflow.ExportOptions{{}, goldenOptions} {
 			a := render(t, quiz, format.Name, opts)
 			b := render(t, quiz, format.Name, opts)
 			if !bytes.Equal(a.Data, b.Data) {
@@ -118,7 +118,7 @@ func TestDeterministic(t *testing.T) {
 // and keep which choices are correct.
 func TestShuffleInFile(t *testing.T) {
 	quiz := fixture(t)
-	opts := Options{ShuffleAnswers: true, IncludeFeedback: true}
+	opts := quizflow.ExportOptions{ShuffleAnswers: true, IncludeFeedback: true}
 	readers := map[string]func(*testing.T, []byte) []parsed{
 		"csv":            readCSV,
 		"aiken":          readAiken,
@@ -127,7 +127,7 @@ func TestShuffleInFile(t *testing.T) {
 		"html":           func(t *testing.T, b []byte) []parsed { _, p := readHTML(t, b); return p },
 	}
 	for name, read := range readers {
-		plain := read(t, render(t, quiz, name, Options{IncludeFeedback: true}).Data)
+		plain := read(t, render(t, quiz, name, quizflow.ExportOptions{IncludeFeedback: true}).Data)
 		shuffled := read(t, render(t, quiz, name, opts).Data)
 		if len(plain) != len(shuffled) {
 			t.Fatalf("%s: %d vs %d questions", name, len(plain), len(shuffled))
@@ -178,7 +178,7 @@ func sameSet(a, b []parsedOption) bool {
 func TestControlCharactersStripped(t *testing.T) {
 	quiz := fixture(t)
 	for _, format := range Formats() {
-		f := render(t, quiz, format.Name, Options{})
+		f := render(t, quiz, format.Name, quizflow.ExportOptions{})
 		data := f.Data
 		if format.Extension == ".zip" {
 			var all []byte
@@ -198,7 +198,7 @@ func TestControlCharactersStripped(t *testing.T) {
 
 func TestPoints(t *testing.T) {
 	quiz := fixture(t)
-	f := render(t, quiz, "moodle-xml", Options{PointsPerQuestion: 2.5})
+	f := render(t, quiz, "moodle-xml", quizflow.ExportOptions{PointsPerQuestion: 2.5})
 	_, got, _ := readMoodle(t, f.Data)
 	// Question 1 has its own 2 points, question 7 its own 5.
 	for i, want := range []string{"2", "2.5", "2.5", "2.5", "2.5", "2.5", "5", "2.5", "2.5"} {

@@ -9,13 +9,15 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/quizflow/quizflow/internal/quizflow"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
 
 // goldenOptions are the options the golden files are rendered with: with
 // feedback and shuffling, so both are covered by the byte comparison.
-var goldenOptions = Options{IncludeFeedback: true, ShuffleAnswers: true}
+var goldenOptions = quizflow.ExportOptions{IncludeFeedback: true, ShuffleAnswers: true}
 
 // TestGolden compares every format's output for the fixture quiz with
 // testdata/golden/<format>/ (zip packages unpacked, one file per entry) and

@@ -28,7 +28,7 @@ func fixture(t testing.TB) *quizflow.Quiz {
 }
 
 // render renders the fixture and fails the test on error.
-func render(t testing.TB, q *quizflow.Quiz, format string, opts Options) *File {
+func render(t testing.TB, q *quizflow.Quiz, format string, opts quizflow.ExportOptions) *File {
 	t.Helper()
 	f, err := Render(q, format, opts)
 	if err != nil {

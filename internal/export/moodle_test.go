@@ -112,9 +112,9 @@ func TestMoodleParseBack(t *testing.T) {
 func TestMoodleShuffleFlag(t *testing.T) {
 	quiz := fixture(t)
 	for _, shuffle := range []bool{false, true} {
-		f := render(t, quiz, "moodle-xml", Options{ShuffleAnswers: shuffle})
+		f := render(t, quiz, "moodle-xml", quizflow.ExportOptions{ShuffleAnswers: shuffle})
 		_, got, raw := readMoodle(t, f.Data)
-		checkParsed(t, "moodle-xml", got, want(quiz, Options{}, expectation{points: true, essayAnswers: true}))
+		checkParsed(t, "moodle-xml", got, want(quiz, quizflow.ExportOptions{}, expectation{points: true, essayAnswers: true}))
 		for _, q := range raw {
 			if q.Type == "multichoice" || q.Type == "matching" {
 				if q.Shuffle != strconv.FormatBool(shuffle) {
@@ -129,7 +129,7 @@ func TestMoodleWildcardEscaped(t *testing.T) {
 	quiz := &quizflow.Quiz{ID: "w", Title: "Stars", Questions: []quizflow.Question{{
 		ID: "s", Type: quizflow.ShortAnswer, Prompt: "Type 2*3", Answers: []string{"2*3"},
 	}}}
-	f := render(t, quiz, "moodle-xml", Options{})
+	f := render(t, quiz, "moodle-xml", quizflow.ExportOptions{})
 	if !strings.Contains(string(f.Data), `<text>2\*3</text>`) {
 		t.Errorf("star not escaped:\n%s", f.Data)
 	}

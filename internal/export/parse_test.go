@@ -50,7 +50,7 @@ type expectation struct {
 }
 
 // want builds the questions a reader should find in an export of quiz.
-func want(quiz *quizflow.Quiz, opts Options, e expectation) []parsed {
+func want(quiz *quizflow.Quiz, opts quizflow.ExportOptions, e expectation) []parsed {
 	var out []parsed
 	for _, raw := range quiz.Questions {
 		q, _ := cleanQuestion(raw)
@@ -139,4 +139,4 @@ func fromHTML(s string) string {
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 
 // parseBackOptions are the options the parse-back tests render with.
-var parseBackOptions = Options{IncludeFeedback: true}
+var parseBackOptions = quizflow.ExportOptions{IncludeFeedback: true}

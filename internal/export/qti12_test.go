@@ -231,11 +231,11 @@ func TestQTI12ParseBack(t *testing.T) {
 
 func TestQTI12ShuffleFlag(t *testing.T) {
 	quiz := fixture(t)
-	f := render(t, quiz, "qti12-canvas", Options{ShuffleAnswers: true})
+	f := render(t, quiz, "qti12-canvas", quizflow.ExportOptions{ShuffleAnswers: true})
 	files, assessment := qti12Files(t, f)
 	_, got, items := readQTI12(t, files[assessment])
 	// Options stay in authored order; the flag asks Canvas to shuffle.
-	checkParsed(t, "qti12-canvas", got, want(quiz, Options{}, expectation{points: true}))
+	checkParsed(t, "qti12-canvas", got, want(quiz, quizflow.ExportOptions{}, expectation{points: true}))
 	for _, it := range items {
 		for _, lid := range it.Presentation.Lids {
 			if lid.Choice.Shuffle != "" && lid.Choice.Shuffle != "Yes" {

@@ -243,7 +243,7 @@ func readQTI21(t *testing.T, f *File) (title string, out []parsed, docs []qti21I
 
 func TestQTI21ParseBack(t *testing.T) {
 	quiz := fixture(t)
-	for _, opts := range []Options{parseBackOptions, {}} {
+	for _, opts := range []quizflow.ExportOptions{parseBackOptions, {}} {
 		f := render(t, quiz, "qti21", opts)
 		title, got, docs := readQTI21(t, f)
 		if title != quiz.Title {
@@ -260,9 +260,9 @@ func TestQTI21ParseBack(t *testing.T) {
 
 func TestQTI21ShuffleFlag(t *testing.T) {
 	quiz := fixture(t)
-	f := render(t, quiz, "qti21", Options{ShuffleAnswers: true})
+	f := render(t, quiz, "qti21", quizflow.ExportOptions{ShuffleAnswers: true})
 	_, got, docs := readQTI21(t, f)
-	checkParsed(t, "qti21", got, want(quiz, Options{}, expectation{points: true, essayAnswers: true}))
+	checkParsed(t, "qti21", got, want(quiz, quizflow.ExportOptions{}, expectation{points: true, essayAnswers: true}))
 	var flags []string
 	for _, d := range docs {
 		if d.Body.Choice != nil {

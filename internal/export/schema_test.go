@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/quizflow/quizflow/internal/export/exporttest"
+	"github.com/quizflow/quizflow/internal/quizflow"
 )
 
 // Schema validation runs libxml2's xmllint (Debian package libxml2-utils)
@@ -14,19 +15,19 @@ import (
 
 // validateQTIPackage renders the fixture and checks every XML file of the
 // package against its schema, and the manifest against IMS CP.
-func validateQTIPackage(t *testing.T, format string, opts Options) {
+func validateQTIPackage(t *testing.T, format string, opts quizflow.ExportOptions) {
 	t.Helper()
 	exporttest.ValidatePackage(t, format, render(t, fixture(t), format, opts).Data)
 }
 
 func TestSchemaQTI12(t *testing.T) {
-	for _, opts := range []Options{{}, {IncludeFeedback: true, ShuffleAnswers: true}} {
+	for _, opts := range []quizflow.ExportOptions{{}, {IncludeFeedback: true, ShuffleAnswers: true}} {
 		validateQTIPackage(t, "qti12-canvas", opts)
 	}
 }
 
 func TestSchemaQTI21(t *testing.T) {
-	for _, opts := range []Options{{}, {IncludeFeedback: true, ShuffleAnswers: true}} {
+	for _, opts := range []quizflow.ExportOptions{{}, {IncludeFeedback: true, ShuffleAnswers: true}} {
 		validateQTIPackage(t, "qti21", opts)
 	}
 }
@@ -36,8 +37,8 @@ func TestSchemaQTI21(t *testing.T) {
 func TestSchemaValidatorRejects(t *testing.T) {
 	schemas := schemasDir(t)
 	quiz := fixture(t)
-	qti12, _ := qti12Files(t, render(t, quiz, "qti12-canvas", Options{}))
-	qti21 := unzip(t, render(t, quiz, "qti21", Options{}).Data)
+	qti12, _ := qti12Files(t, render(t, quiz, "qti12-canvas", quizflow.ExportOptions{}))
+	qti21 := unzip(t, render(t, quiz, "qti21", quizflow.ExportOptions{}).Data)
 	var qti12Name, qti21Item string
 	for n := range qti12 {
 		if strings.HasSuffix(n, ".xml") && !strings.HasSuffix(n, "assessment_meta.xml") && n != "imsmanifest.xml" {
@@ -71,6 +72,6 @@ func TestSchemaValidatorRejects(t *testing.T) {
 }
 
 func TestMoodleXMLWellFormed(t *testing.T) {
-	f := render(t, fixture(t), "moodle-xml", Options{IncludeFeedback: true})
+	f := render(t, fixture(t), "moodle-xml", quizflow.ExportOptions{IncludeFeedback: true})
 	wellFormed(t, f.Name, f.Data)
 }

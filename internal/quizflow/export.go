@@ -15,13 +15,22 @@ const (
 	MaxPointsPerQuestion     = 1000
 )
 
-// ExportOptions tune how a quiz is rendered into a file.
+// ExportOptions tune how a quiz is rendered into a file (export.Render).
+// The zero value is usable.
 type ExportOptions struct {
-	// PointsPerQuestion scores each question that has no points of its own.
+	// PointsPerQuestion is the score of a question whose own Points is
+	// zero. Normalize turns zero into DefaultPointsPerQuestion; export.Render
+	// reads zero or negative as 1.
 	PointsPerQuestion float64 `json:"points_per_question"`
-	// ShuffleAnswers asks the LMS (or the file) to shuffle answer options.
+	// ShuffleAnswers asks for answer options in random order. Formats with
+	// an LMS shuffle flag (QTI 1.2, QTI 2.1, Moodle XML) set the flag and
+	// keep the authored order in the file; the others (GIFT, Aiken,
+	// Blackboard, CSV, HTML) reorder the options in the file with a shuffle
+	// seeded from the quiz ID, version and question ID, so a re-render of
+	// the same quiz version gives the same file.
 	ShuffleAnswers bool `json:"shuffle_answers"`
-	// IncludeFeedback writes each question's explanation as its feedback.
+	// IncludeFeedback writes each question's explanation as its general
+	// feedback (or into the answer key of the HTML page).
 	IncludeFeedback bool `json:"include_feedback"`
 }
 

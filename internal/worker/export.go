@@ -30,14 +30,9 @@ const (
 // a file of this quiz and gets the newest.
 type exportHandler struct{ d Deps }
 
-// renderExport renders q in format with opts, mapping the stored export
-// options to the renderer's.
+// renderExport renders q in format with opts.
 func renderExport(q *quizflow.Quiz, format string, opts quizflow.ExportOptions) (*export.File, error) {
-	return export.Render(q, format, export.Options{
-		PointsPerQuestion: opts.PointsPerQuestion,
-		ShuffleAnswers:    opts.ShuffleAnswers,
-		IncludeFeedback:   opts.IncludeFeedback,
-	})
+	return export.Render(q, format, opts)
 }
 
 // ProcessTask runs the export and, when it fails for good (a user error,
