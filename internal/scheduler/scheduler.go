@@ -37,14 +37,31 @@ type Scheduler struct {
 	log     zerolog.Logger
 	entries []Entry
 	scheds  []cron.Schedule
-	now     func() time.Time
+	clock   Clock
 }
+
+// Clock is where a Scheduler reads the time and waits for the next slot.
+// New uses the system clock; tests pass their own to WithClock, to fire
+// slots at once instead of waiting for them.
+type Clock interface {
+	// Now returns the current time.
+	Now() time.Time
+	// After delivers on the returned channel once d has passed, like
+	// time.After.
+	After(d time.Duration) <-chan time.Time
+}
+
+type systemClock struct{}
+
+func (systemClock) Now() time.Time                         { return time.Now() }
+func (systemClock) After(d time.Duration) <-chan time.Time { return time.After(d) }
 
 var parser = cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
 
-// New validates the entries and returns a Scheduler.
+// New validates the entries and returns a Scheduler on the system clock.
+// It returns an error naming the first spec the cron parser refuses.
 func New(queue *asynq.Client, log zerolog.Logger, entries []Entry) (*Scheduler, error) {
-	s := &Scheduler{queue: queue, log: log, entries: entries, now: time.Now}
+	s := &Scheduler{queue: queue, log: log, entries: entries, clock: systemClock{}}
 	for _, e := range entries {
 		sc, err := parser.Parse(e.Spec)
 		if err != nil {
@@ -55,11 +72,29 @@ func New(queue *asynq.Client, log zerolog.Logger, entries []Entry) (*Scheduler, 
 	return s, nil
 }
 
-// Run fires the entries until ctx ends.
+// WithClock makes s read the time from c (the system clock if c is nil).
+// Call it before Run; it returns s.
+func (s *Scheduler) WithClock(c Clock) *Scheduler {
+	if c == nil {
+		c = systemClock{}
+	}
+	s.clock = c
+	return s
+}
+
+// Run fires the entries until ctx ends. The slot of a firing is the time
+// its schedule names, never the clock reading at which the wait ended: a
+// whole minute of the wall clock for a five-field spec or a descriptor
+// such as "@hourly", so replicas agree on it even if their clocks or
+// start times differ a little. "@every d" counts from the scheduler's
+// start (rounded up to a whole second), so replicas agree on its slots
+// only if they started within the same second. A firing that fails is
+// logged and not retried; the next slot comes as usual.
 func (s *Scheduler) Run(ctx context.Context) error {
 	next := make([]time.Time, len(s.entries))
+	now := s.clock.Now()
 	for i, sc := range s.scheds {
-		next[i] = sc.Next(s.now())
+		next[i] = sc.Next(now)
 	}
 	for {
 		if len(next) == 0 {
@@ -72,22 +107,24 @@ func (s *Scheduler) Run(ctx context.Context) error {
 				soonest = i
 			}
 		}
-		timer := time.NewTimer(time.Until(next[soonest]))
 		select {
 		case <-ctx.Done():
-			timer.Stop()
 			return nil
-		case <-timer.C:
+		case <-s.clock.After(next[soonest].Sub(s.clock.Now())):
 		}
 		slot := next[soonest]
-		s.Fire(ctx, soonest, slot)
+		if err := s.Fire(ctx, soonest, slot); err != nil {
+			s.log.Error().Err(err).Str("spec", s.entries[soonest].Spec).Time("slot", slot).Msg("enqueue scheduled task")
+		}
 		next[soonest] = s.scheds[soonest].Next(slot)
 	}
 }
 
-// Fire enqueues entry i's task for slot. A slot already enqueued (by this
-// or another replica) is not an error.
-func (s *Scheduler) Fire(ctx context.Context, i int, slot time.Time) {
+// Fire enqueues entry i's task for slot now, whatever the clock says. A
+// slot already enqueued (by this or another replica: the task ID derives
+// from the slot) is not an error. It returns the error of making or
+// enqueueing the task.
+func (s *Scheduler) Fire(ctx context.Context, i int, slot time.Time) error {
 	t, err := s.entries[i].Task(slot)
 	if err == nil {
 		_, err = s.queue.EnqueueContext(ctx, t)
@@ -96,8 +133,9 @@ func (s *Scheduler) Fire(ctx context.Context, i int, slot time.Time) {
 	case err == nil:
 		s.log.Info().Str("spec", s.entries[i].Spec).Time("slot", slot).Msg("scheduled task enqueued")
 	case errors.Is(err, asynq.ErrTaskIDConflict):
-		s.log.Debug().Time("slot", slot).Msg("slot already enqueued by another scheduler")
+		s.log.Debug().Str("spec", s.entries[i].Spec).Time("slot", slot).Msg("slot already enqueued by another scheduler")
 	default:
-		s.log.Error().Err(err).Time("slot", slot).Msg("enqueue scheduled task")
+		return err
 	}
+	return nil
 }
