@@ -1,8 +1,13 @@
 package httpapi
 
 import (
+	"encoding/json"
 	"errors"
+	"io"
+	"mime"
 	"net/http"
+	"reflect"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -12,18 +17,62 @@ import (
 // maxJSONBody bounds JSON request bodies.
 const maxJSONBody = 1 << 20
 
+var errNotJSONObject = quizflow.Errorf(quizflow.EINVALID, "The request body must be a JSON object with the documented fields.")
+
 // bindJSON decodes a bounded JSON body into v, with a clear error for
-// anything that is not a JSON object of the expected shape.
-func bindJSON(c echo.Context, v any) error {
-	c.Request().Body = http.MaxBytesReader(c.Response(), c.Request().Body, maxJSONBody)
-	if err := (&echo.DefaultBinder{}).BindBody(c, v); err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return quizflow.Errorf(quizflow.ETOOLARGE, "The request body is larger than %s.", quizflow.HumanBytes(maxJSONBody))
+// anything that is not one JSON object of the expected shape. An empty
+// body leaves v as it is, for the service to say what is missing.
+func bindJSON(c echo.Context, v any) error { return decodeJSON(c, v, nil) }
+
+// decodeJSON decodes the request body, at most maxJSONBody bytes of one
+// JSON value, into v. It refuses a body that is not declared JSON (415),
+// an empty body (with ifEmpty, unless that is nil), a body larger than the
+// bound (413), a value of the wrong type (400 naming the field) and
+// anything after the value.
+func decodeJSON(c echo.Context, v any, ifEmpty error) error {
+	req := c.Request()
+	if req.ContentLength != 0 {
+		mt, _, err := mime.ParseMediaType(req.Header.Get(echo.HeaderContentType))
+		if err != nil || (mt != echo.MIMEApplicationJSON && !strings.HasSuffix(mt, "+json")) {
+			return quizflow.Errorf(quizflow.EUNSUPPORTED, "Send the request body as JSON, with Content-Type: application/json.")
 		}
-		return quizflow.Errorf(quizflow.EINVALID, "The request body must be a JSON object with the documented fields.")
 	}
-	return nil
+	dec := json.NewDecoder(http.MaxBytesReader(c.Response(), c.Request().Body, maxJSONBody))
+	err := dec.Decode(v)
+	if err == nil && dec.More() {
+		err = errors.New("data after the JSON value")
+	}
+	var mbe *http.MaxBytesError
+	var te *json.UnmarshalTypeError
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, io.EOF):
+		return ifEmpty // nil: an empty body is allowed
+	case errors.As(err, &mbe):
+		return quizflow.Errorf(quizflow.ETOOLARGE, "The request body is larger than %s.", quizflow.HumanBytes(maxJSONBody))
+	case errors.As(err, &te) && te.Field != "":
+		return quizflow.Invalid(te.Field, "%s has the wrong type (want %s).", te.Field, jsonKind(te.Type.Kind()))
+	}
+	return errNotJSONObject
+}
+
+// jsonKind names a Go kind as the JSON type a client should send.
+func jsonKind(k reflect.Kind) string {
+	switch k {
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "a whole number"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.Slice, reflect.Array:
+		return "a list"
+	}
+	return "an object"
 }
 
 type registerRequest struct {

@@ -54,7 +54,7 @@ func (s *Server) requireAdmin(next echo.HandlerFunc) echo.HandlerFunc {
 		if tok, ok := strings.CutPrefix(c.Request().Header.Get(echo.HeaderAuthorization), "Bearer "); ok {
 			u, err := s.Accounts.Authenticate(ctx, tok)
 			if err != nil {
-				return err
+				return bearerChallenge(c, err)
 			}
 			user = u
 		} else if email, pw, ok := c.Request().BasicAuth(); ok {

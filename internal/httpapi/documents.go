@@ -203,10 +203,8 @@ func (s *Server) newQuiz(c echo.Context) error {
 		quizflow.GenerateOptions
 		QuestionCount *int `json:"question_count"`
 	}
-	if c.Request().ContentLength != 0 {
-		if err := bindJSON(c, &req); err != nil {
-			return err
-		}
+	if err := bindJSON(c, &req); err != nil {
+		return err
 	}
 	opts := req.GenerateOptions
 	if req.QuestionCount != nil {

@@ -1,9 +1,6 @@
 package httpapi
 
 import (
-	"encoding/json"
-	"errors"
-	"io"
 	"net/http"
 	"strings"
 
@@ -54,32 +51,6 @@ type exportRequest struct {
 	} `json:"options"`
 }
 
-// decodeExportRequest reads the bounded JSON body, naming the field of a
-// value of the wrong type.
-func decodeExportRequest(c echo.Context) (*exportRequest, error) {
-	body := http.MaxBytesReader(c.Response(), c.Request().Body, maxJSONBody)
-	b, err := io.ReadAll(body)
-	if err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return nil, quizflow.Errorf(quizflow.ETOOLARGE, "The request body is too large.")
-		}
-		return nil, quizflow.Errorf(quizflow.EINVALID, "The request body could not be read.")
-	}
-	var r exportRequest
-	if len(strings.TrimSpace(string(b))) == 0 {
-		return nil, quizflow.Invalid("format", "Send a JSON object with the export format, e.g. {\"format\":\"qti12-canvas\"}; formats: %s.", formatList())
-	}
-	if err := json.Unmarshal(b, &r); err != nil {
-		var te *json.UnmarshalTypeError
-		if errors.As(err, &te) && te.Field != "" {
-			return nil, quizflow.Invalid(te.Field, "%s has the wrong type (want %s).", te.Field, te.Type)
-		}
-		return nil, quizflow.Errorf(quizflow.EINVALID, "The request body must be a JSON object with the documented fields.")
-	}
-	return &r, nil
-}
-
 func formatList() string {
 	var names []string
 	for _, f := range export.Formats() {
@@ -92,8 +63,8 @@ func formatList() string {
 // format: 202 with the export and its job, or 200 for a reused export whose
 // file is ready.
 func (s *Server) createExport(c echo.Context) error {
-	req, err := decodeExportRequest(c)
-	if err != nil {
+	var req exportRequest
+	if err := decodeJSON(c, &req, quizflow.Invalid("format", "Send a JSON object with the export format, e.g. {\"format\":\"qti12-canvas\"}; formats: %s.", formatList())); err != nil {
 		return err
 	}
 	r := quizflow.ExportRequest{Format: req.Format, Options: quizflow.ExportOptions{

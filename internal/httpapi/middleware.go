@@ -82,12 +82,23 @@ func (s *Server) requireUser(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		u, err := s.Accounts.Authenticate(c.Request().Context(), strings.TrimSpace(tok))
 		if err != nil {
-			c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="quizflow", error="invalid_token"`)
-			return err
+			return bearerChallenge(c, err)
 		}
 		c.Set(userKey, u)
 		return next(c)
 	}
+}
+
+// bearerChallenge returns err, the failure of checking a bearer token,
+// with the challenge RFC 6750 asks of a 401: error="invalid_token" when
+// the token was refused, a plain one when the check itself failed.
+func bearerChallenge(c echo.Context, err error) error {
+	h := `Bearer realm="quizflow"`
+	if quizflow.ErrorCode(err) == quizflow.EUNAUTHORIZED {
+		h += `, error="invalid_token"`
+	}
+	c.Response().Header().Set(echo.HeaderWWWAuthenticate, h)
+	return err
 }
 
 func currentUser(c echo.Context) *quizflow.User { return c.Get(userKey).(*quizflow.User) }

@@ -370,15 +370,18 @@ var accountScenarios = []scenario{
 		body: bigJSON, status: 413, want: []string{`"code":"too_large"`, "1 MiB"}, check: calls()},
 	{name: "register without a Content-Type", method: "POST", path: "/v1/auth/register",
 		body: `{"email":"carol@example.com","password":"long-enough"}`, headers: map[string]string{"Content-Type": ""},
-		status: 400, want: []string{`"code":"invalid"`}, check: calls()},
+		status: 415, want: []string{`"code":"unsupported_media_type"`, "application/json"}, check: calls()},
 	{name: "register with an XML body", method: "POST", path: "/v1/auth/register",
 		body:    `<registerRequest><Email>carol@example.com</Email><Password>long-enough</Password></registerRequest>`,
 		headers: map[string]string{"Content-Type": "application/xml"},
-		status:  400, want: []string{`"code":"invalid"`}, check: calls(),
-		bug: "accounts.go:19 bindJSON calls echo.DefaultBinder.BindBody, which picks the decoder by Content-Type: " +
-			"an application/xml or text/xml body is decoded (this one registers an account) and a form-encoded one " +
-			"reaches the service with empty fields, though the API takes JSON only and bindJSON promises " +
-			"'a clear error for anything that is not a JSON object'"},
+		status:  415, want: []string{`"code":"unsupported_media_type"`}, check: calls()},
+	{name: "register with a form body", method: "POST", path: "/v1/auth/register",
+		body:    `email=carol%40example.com&password=long-enough`,
+		headers: map[string]string{"Content-Type": "application/x-www-form-urlencoded"},
+		status:  415, want: []string{`"code":"unsupported_media_type"`}, check: calls()},
+	{name: "register with data after the JSON object", method: "POST", path: "/v1/auth/register",
+		body:   `{"email":"carol@example.com","password":"long-enough"} {"x":1}`,
+		status: 400, want: []string{`"code":"invalid"`}, check: calls()},
 	{name: "login", method: "POST", path: "/v1/auth/login",
 		body: `{"email":"alice@example.com","password":"alice-password"}`, status: 200,
 		want: []string{`"token_type":"Bearer"`, `"id":"usr_alice"`}, notWant: []string{"password"}},
@@ -497,10 +500,7 @@ var documentScenarios = []scenario{
 		body: `{"question_count":5,}`, status: 400, want: []string{`"code":"invalid"`}, check: calls("Authenticate")},
 	{name: "new quiz with a field of the wrong type", method: "POST", path: "/v1/documents/doc_alice/quizzes", token: "alice-token",
 		body: `{"question_count":"ten"}`, status: 400, want: []string{`"code":"invalid"`, `"field":"question_count"`},
-		check: calls("Authenticate"),
-		bug: "accounts.go:24 bindJSON turns a value of the wrong type into a bare 400 without `field`, although echo's " +
-			"error names it and openapi.yaml (BadRequest) says field names the input at fault; decodeExportRequest " +
-			"(exports.go:74) does name it. Affects every bindJSON route (auth, newQuiz, PATCH quiz/question, addQuestion)"},
+		check: calls("Authenticate")},
 	{name: "new quiz with a body over 1 MiB", method: "POST", path: "/v1/documents/doc_alice/quizzes", token: "alice-token",
 		body: `{"instructions":"` + strings.Repeat("x", maxJSONBody) + `"}`, status: 413, want: []string{`"code":"too_large"`}, check: calls("Authenticate")},
 	{name: "new quiz of another user's document", method: "POST", path: "/v1/documents/doc_bob/quizzes", token: "alice-token",
@@ -859,9 +859,7 @@ var adminScenarios = []scenario{
 				t.Error("401 without WWW-Authenticate")
 			}
 		},
-		bug: "admin.go:55-57 requireAdmin returns Authenticate's error for a bad bearer token without setting " +
-			"WWW-Authenticate, so this 401 carries no challenge (RFC 9110 §15.5.2 requires one; every other 401 " +
-			"of requireUser, requireAdmin and /metrics sets it)"},
+	},
 	{name: "queue UI with the operator's bearer token", method: "GET", path: "/admin/queues", token: "admin-token",
 		status: 200, want: []string{"queue UI</h1> GET /admin/queues"},
 		check: func(t *testing.T, o *outcome) { sessionCookie(t, o) }},
