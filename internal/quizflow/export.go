@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"math"
 	"strconv"
-	"strings"
 	"time"
 )
 
@@ -115,9 +114,4 @@ func ExportCacheKey(quizID string, version int, format string, o ExportOptions) 
 func ExportIDFor(owner, key string) string {
 	sum := sha256.Sum256([]byte("export-id\x00" + owner + "\x00" + key))
 	return "exp_" + idEncoding.EncodeToString(sum[:15])
-}
-
-// ExportKey is the blob key of the file of export id of owner.
-func ExportKey(owner, id, filename string) string {
-	return "exports/" + owner + "/" + id + "/" + strings.ReplaceAll(filename, "/", "_")
 }

@@ -266,13 +266,6 @@ type RefreshToken struct {
 	CreatedAt time.Time
 }
 
-// OriginalKey is the blob key of the uploaded file of document id of owner.
-func OriginalKey(owner, id string) string { return "documents/" + owner + "/" + id + "/original" }
-
-// TextKey is the blob key of the extracted text (JSON {pages}) of document
-// id of owner.
-func TextKey(owner, id string) string { return "documents/" + owner + "/" + id + "/text.json" }
-
 // Listing bounds.
 const (
 	DefaultPageSize = 50
@@ -308,6 +301,3 @@ func (q *Quiz) FillEmptyLists() {
 type DocumentText struct {
 	Pages []Page `json:"pages"`
 }
-
-// MaxTextBytes bounds a stored DocumentText read back.
-const MaxTextBytes = 64 << 20

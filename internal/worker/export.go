@@ -95,8 +95,8 @@ func (h *exportHandler) process(ctx context.Context, p jobs.ExportPayload) error
 	if err != nil {
 		return err // a *quizflow.Error (nothing this format can carry) fails at once
 	}
-	key := quizflow.ExportKey(e.OwnerID, e.ID, f.Name)
-	if err := d.Blobs.Put(ctx, key, f.Data, f.ContentType); err != nil {
+	key, err := d.Blobs.PutExport(ctx, e.OwnerID, e.ID, f.Name, f.Data, f.ContentType)
+	if err != nil {
 		return fmt.Errorf("store export %s: %w", e.ID, err)
 	}
 	progress(ctx, d, p.JobID, quizflow.StageSaving, pctExportStored, "Saving the file")
