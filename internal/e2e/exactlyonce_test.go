@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -16,55 +19,125 @@ import (
 	"github.com/quizflow/quizflow/jobs"
 )
 
-// TestExactlyOnceInEffect runs two worker servers against one Redis, sends
-// every task twice (the same task ID, then a forced redelivery under a new
-// ID), and checks each job made exactly one quiz.
+// TestExactlyOnceInEffect runs two worker servers against one Redis and
+// delivers every task of ten quiz jobs and their export jobs more than
+// once: a second enqueue under the same task ID, refused while the first is
+// queued; a copy under a new ID that runs beside the first, as at-least-once
+// delivery may after a worker crash; and copies of every stage after the
+// jobs finished. Each job still makes exactly one quiz or export.
 func TestExactlyOnceInEffect(t *testing.T) {
-	s := setup(t, func(o *setupOptions) { o.workers = 2 })
+	const n = 10
+	// A slow model and a goroutine for every task keep both deliveries of
+	// a generation in flight at once.
+	fake := fakeopenai.New()
+	defer fake.Close()
+	fake.SetScript(fakeopenai.Always(fakeopenai.KindQuestions, fakeopenai.Action{Delay: 300 * time.Millisecond}))
+	s := setup(t, withModel(fake), func(o *setupOptions) {
+		o.workers = 2
+		o.env["WORKER_CONCURRENCY"] = strconv.Itoa(n)
+	})
 	c := s.user("Owen")
 	ctx := context.Background()
-	const n = 10
-	type upload struct{ job, doc, owner string }
-	var ups []upload
+	insp := asynq.NewInspector(s.app.RedisOpt)
+	defer insp.Close()
+	// Each stage's queue is held until its tasks have been sent again, so
+	// the first delivery is surely still queued when its duplicate comes,
+	// and the copy runs alongside it once the queue resumes.
+	stages := []string{jobs.QueueExtract, jobs.QueueGenerate, jobs.QueueExport}
+	for _, q := range stages {
+		if err := insp.PauseQueue(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	resume := func(q string) {
+		t.Helper()
+		if err := insp.UnpauseQueue(q); err != nil {
+			t.Fatal(err)
+		}
+		waitQueuesEmpty(t, s, q)
+	}
+
+	var payloads []jobs.DocumentPayload
 	for i := range n {
 		body := strings.NewReader(fmt.Sprintf("# Lesson %d\n\n", i) + loremLesson)
 		up, err := c.UploadReader(ctx, fmt.Sprintf("lesson-%d.md", i), body, map[string]string{"question_count": "3"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		ups = append(ups, upload{up.Job.ID, up.Document.ID, up.Document.OwnerID})
-		// A second enqueue of the same job's task is refused by its ID.
-		task, _ := jobs.NewExtractTask(jobs.DocumentPayload{JobID: up.Job.ID, DocumentID: up.Document.ID, OwnerID: up.Document.OwnerID})
-		if _, err := s.app.Queue.Enqueue(task); err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) {
-			t.Fatalf("duplicate enqueue: %v", err)
-		}
+		p := jobs.DocumentPayload{JobID: up.Job.ID, DocumentID: up.Document.ID, OwnerID: up.Document.OwnerID}
+		payloads = append(payloads, p)
+		task, _ := jobs.NewExtractTask(p)
+		sendAgain(t, s, insp, jobs.QueueExtract, "extract:"+p.JobID, task)
 	}
+	resume(jobs.QueueExtract)
+	// Each extraction (twice over) queued the job's generation once.
+	for _, p := range payloads {
+		task, _ := jobs.NewGenerateTask(p)
+		sendAgain(t, s, insp, jobs.QueueGenerate, "generate:"+p.JobID, task)
+	}
+	resume(jobs.QueueGenerate)
 	quizIDs := map[string]bool{}
-	for _, u := range ups {
-		j := waitJob(t, c, u.job)
+	var exportJobs []string
+	var late []*asynq.Task // every task once more, after its job finished
+	for _, p := range payloads {
+		j := waitJob(t, c, p.JobID)
 		if j.Status != quizflow.StatusSucceeded {
-			t.Fatalf("job %s: %s %+v", u.job, j.Status, j.Error)
+			t.Fatalf("job %s: %s %+v", p.JobID, j.Status, j.Error)
 		}
 		quizIDs[j.Result.QuizID] = true
+		code, a, body := postExport(t, s, c, j.Result.QuizID, map[string]any{"format": "html"})
+		if code != http.StatusAccepted || a.Job == nil {
+			t.Fatalf("POST export of quiz %s = %d %s, want 202 with a job", j.Result.QuizID, code, body)
+		}
+		exportJobs = append(exportJobs, a.Job.ID)
+		ep := jobs.ExportPayload{JobID: a.Job.ID, ExportID: a.Export.ID, OwnerID: p.OwnerID}
+		task, _ := jobs.NewExportTask(ep)
+		sendAgain(t, s, insp, jobs.QueueExport, "export:"+ep.JobID, task)
+		extract, _ := jobs.NewExtractTask(p)
+		generate, _ := jobs.NewGenerateTask(p)
+		late = append(late, extract, generate, task)
 	}
-	before := map[string]time.Time{}
-	for _, u := range ups {
-		j, _ := c.Job(ctx, u.job)
-		before[u.job] = j.UpdatedAt
+	resume(jobs.QueueExport)
+	allJobs := slices.Clone(exportJobs)
+	for _, p := range payloads {
+		allJobs = append(allJobs, p.JobID)
 	}
-	// Redeliver every stage of every finished job under new task IDs, as
-	// at-least-once delivery may after a worker crash.
-	for _, u := range ups {
-		p := jobs.DocumentPayload{JobID: u.job, DocumentID: u.doc, OwnerID: u.owner}
-		for _, mk := range []func(jobs.DocumentPayload) (*asynq.Task, error){jobs.NewExtractTask, jobs.NewGenerateTask} {
-			task, _ := mk(p)
-			if _, err := s.app.Queue.Enqueue(task, asynq.TaskID("redeliver-"+task.Type()+u.job)); err != nil {
-				t.Fatal(err)
-			}
+	before := map[string]*quizflow.Job{}
+	for _, id := range allJobs {
+		j := waitJob(t, c, id)
+		if j.Status != quizflow.StatusSucceeded {
+			t.Fatalf("job %s: %s %+v", id, j.Status, j.Error)
+		}
+		before[id] = j
+	}
+
+	// Deliver every stage of every finished job once more, under new IDs.
+	for i, task := range late {
+		if _, err := s.app.Queue.Enqueue(task, asynq.TaskID(fmt.Sprintf("late-%d-%s", i, task.Type()))); err != nil {
+			t.Fatal(err)
 		}
 	}
 	waitQueuesEmpty(t, s)
 
+	// One quiz per quiz job and one export per export job, in the database
+	// as well as in the API's listing.
+	db := s.app.Store.Database()
+	for _, p := range payloads {
+		if got, err := db.Collection("quizzes").CountDocuments(ctx, bson.M{"job_id": p.JobID}); err != nil || got != 1 {
+			t.Errorf("job %s made %d quizzes (%v), want 1", p.JobID, got, err)
+		}
+	}
+	for _, id := range exportJobs {
+		if got, err := db.Collection("exports").CountDocuments(ctx, bson.M{"job_id": id}); err != nil || got != 1 {
+			t.Errorf("export job %s has %d exports (%v), want 1", id, got, err)
+		}
+	}
+	owner := payloads[0].OwnerID
+	for _, col := range []string{"quizzes", "exports"} {
+		if got, err := db.Collection(col).CountDocuments(ctx, bson.M{"owner_id": owner}); err != nil || got != n {
+			t.Errorf("%d %s in the database (%v), want %d", got, col, err, n)
+		}
+	}
 	var ql struct{ Quizzes []struct{ ID string } }
 	if err := c.Do(ctx, "GET", "/v1/quizzes", nil, &ql); err != nil {
 		t.Fatal(err)
@@ -77,35 +150,40 @@ func TestExactlyOnceInEffect(t *testing.T) {
 			t.Errorf("unexpected quiz %s", q.ID)
 		}
 	}
-	for _, u := range ups {
-		j, _ := c.Job(ctx, u.job)
-		if j.Attempts != 1 || !j.UpdatedAt.Equal(before[u.job]) || j.Status != quizflow.StatusSucceeded {
-			t.Errorf("job %s after redelivery: attempts %d, updated %v (was %v), status %s", u.job, j.Attempts, j.UpdatedAt, before[u.job], j.Status)
+	// The late deliveries found their jobs finished and left them alone,
+	// and no delivery failed for good.
+	for _, id := range allJobs {
+		j, err := c.Job(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b := before[id]
+		if j.Status != quizflow.StatusSucceeded || j.Attempts != b.Attempts || !j.UpdatedAt.Equal(b.UpdatedAt) || j.Result != b.Result {
+			t.Errorf("job %s after late redelivery: %s, attempts %d, updated %v, result %+v; was attempts %d, updated %v, result %+v",
+				id, j.Status, j.Attempts, j.UpdatedAt, j.Result, b.Attempts, b.UpdatedAt, b.Result)
+		}
+	}
+	for _, q := range stages {
+		if info, err := insp.GetQueueInfo(q); err != nil || info.Archived != 0 {
+			t.Errorf("queue %s: %+v %v, want no archived task", q, info, err)
 		}
 	}
 }
 
-// waitQueuesEmpty waits until no task is pending, active or retrying.
-func waitQueuesEmpty(t *testing.T, s *stack) {
+// sendAgain delivers task, whose first copy (ID id) must still be queued in
+// queue, twice more: under the same ID, which the queue must refuse, and
+// under a new ID, which it must take.
+func sendAgain(t *testing.T, s *stack, insp *asynq.Inspector, queue, id string, task *asynq.Task) {
 	t.Helper()
-	insp := asynq.NewInspector(s.app.RedisOpt)
-	defer insp.Close()
-	deadline := time.Now().Add(time.Minute)
-	for time.Now().Before(deadline) {
-		busy := 0
-		for q := range jobs.Queues {
-			info, err := insp.GetQueueInfo(q)
-			if err != nil {
-				continue // queue not created yet
-			}
-			busy += info.Pending + info.Active + info.Retry + info.Scheduled
-		}
-		if busy == 0 {
-			return
-		}
-		time.Sleep(20 * time.Millisecond)
+	if info, err := insp.GetTaskInfo(queue, id); err != nil || info.State != asynq.TaskStatePending {
+		t.Fatalf("task %s is not queued: %+v %v", id, info, err)
 	}
-	t.Fatal("queues did not drain")
+	if _, err := s.app.Queue.Enqueue(task); !errors.Is(err, asynq.ErrTaskIDConflict) {
+		t.Fatalf("second enqueue of task %s = %v, want %v", id, err, asynq.ErrTaskIDConflict)
+	}
+	if _, err := s.app.Queue.Enqueue(task, asynq.TaskID("again-"+id)); err != nil {
+		t.Fatalf("enqueue a copy of task %s: %v", id, err)
+	}
 }
 
 const loremLesson = `Photosynthesis is the process by which green plants capture the energy of sunlight and store it in sugar.

@@ -66,14 +66,3 @@ func TestLastRetryFailsJob(t *testing.T) {
 		t.Errorf("message %q is not a generic, user-facing one", j.Error.Message)
 	}
 }
-
-func waitTaskState(t *testing.T, insp *asynq.Inspector, queue, id string, want asynq.TaskState) {
-	t.Helper()
-	for range 3000 {
-		if info, err := insp.GetTaskInfo(queue, id); err == nil && info.State == want {
-			return
-		}
-		sleepBriefly()
-	}
-	t.Fatalf("task %s never reached state %v", id, want)
-}

@@ -2,6 +2,7 @@ package e2e_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -76,17 +77,13 @@ func TestMetrics(t *testing.T) {
 	}
 
 	// The last task's counter is incremented just after the job is
-	// recorded as succeeded, so wait briefly for it.
+	// recorded as succeeded, so wait for it.
 	var mfs map[string]*dto.MetricFamily
-	deadline := time.Now().Add(10 * time.Second)
-	for {
+	eventually(t, 10*time.Second, func() (bool, string) {
 		mfs = scrapeMetrics(t, s.url+"/metrics", testMetricsToken)
 		n, _ := metricValue(mfs, "quizflow_tasks_total", map[string]string{"type": jobs.TypeQuizGenerate, "outcome": "success"})
-		if n >= 2 || time.Now().After(deadline) {
-			break
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return n >= 2, fmt.Sprintf("quizflow_tasks_total{type=%q,outcome=\"success\"} = %v, want >= 2", jobs.TypeQuizGenerate, n)
+	})
 
 	atLeast := func(name string, labels map[string]string, min float64) {
 		t.Helper()

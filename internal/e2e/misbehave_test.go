@@ -129,16 +129,8 @@ func TestModelOutageRetries(t *testing.T) {
 	}
 	insp := asynq.NewInspector(s.app.RedisOpt)
 	defer insp.Close()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		info, err := insp.GetTaskInfo(jobs.QueueGenerate, "generate:"+up.Job.ID)
-		if err == nil && info.State == asynq.TaskStateRetry && info.Retried >= 1 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("generation task not waiting for a retry: %+v %v", info, err)
-		}
-		time.Sleep(20 * time.Millisecond)
+	if info := waitTaskState(t, insp, jobs.QueueGenerate, "generate:"+up.Job.ID, asynq.TaskStateRetry); info.Retried < 1 {
+		t.Fatalf("generation task waiting for a retry has retried %d times, want at least 1", info.Retried)
 	}
 	j, err := c.Job(context.Background(), up.Job.ID)
 	if err != nil {

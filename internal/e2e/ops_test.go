@@ -2,6 +2,7 @@ package e2e_test
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"net/http/cookiejar"
 	"strings"
@@ -62,37 +63,48 @@ func TestAdminQueues(t *testing.T) {
 	}
 	req, _ := http.NewRequest("GET", s.url+"/admin/queues/api/queues", nil)
 	req.SetBasicAuth("plain@example.com", "correct horse battery")
-	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != 403 {
-		t.Errorf("non-admin basic auth = %v %v, want 403", resp.StatusCode, err)
+	if code := statusOf(t, http.DefaultClient, req); code != 403 {
+		t.Errorf("non-admin basic auth = %d, want 403", code)
 	}
 	if code, _, _ := raw(t, "GET", s.url+"/admin/queues/api/queues", user.Token, nil, nil); code != 403 {
 		t.Errorf("non-admin bearer = %d, want 403", code)
 	}
 	req, _ = http.NewRequest("GET", s.url+"/admin/queues/api/queues", nil)
 	req.SetBasicAuth(adminEmail, "wrong")
-	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != 401 {
-		t.Errorf("admin with wrong password = %v %v, want 401", resp.StatusCode, err)
+	if code := statusOf(t, http.DefaultClient, req); code != 401 {
+		t.Errorf("admin with wrong password = %d, want 401", code)
 	}
 
 	jar, _ := cookiejar.New(nil)
 	browser := &http.Client{Jar: jar}
 	req, _ = http.NewRequest("GET", s.url+"/admin/queues", nil)
 	req.SetBasicAuth(adminEmail, "operator password")
-	resp, err := browser.Do(req)
-	if err != nil || resp.StatusCode != 200 {
-		t.Fatalf("admin page = %v %v", resp, err)
+	if code := statusOf(t, browser, req); code != 200 {
+		t.Fatalf("admin page = %d, want 200", code)
 	}
-	resp.Body.Close()
 	// The UI's own API calls carry only the cookie.
-	resp, err = browser.Get(s.url + "/admin/queues/api/queues")
-	if err != nil || resp.StatusCode != 200 {
-		t.Fatalf("UI API call with the cookie = %v %v", resp.StatusCode, err)
+	req, _ = http.NewRequest("GET", s.url+"/admin/queues/api/queues", nil)
+	if code := statusOf(t, browser, req); code != 200 {
+		t.Fatalf("UI API call with the cookie = %d, want 200", code)
 	}
-	resp.Body.Close()
 	// A forged cookie is refused.
 	req, _ = http.NewRequest("GET", s.url+"/admin/queues/api/queues", nil)
 	req.AddCookie(&http.Cookie{Name: "qf_admin", Value: "dXNyX3h8OTk5OTk5OTk5OQ.AAAA"})
-	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != 401 {
-		t.Errorf("forged cookie = %v %v, want 401", resp.StatusCode, err)
+	if code := statusOf(t, http.DefaultClient, req); code != 401 {
+		t.Errorf("forged cookie = %d, want 401", code)
 	}
+}
+
+// statusOf sends req with hc and returns the response's status, after
+// reading and closing its body. A request that gets no response at all
+// ends the test.
+func statusOf(t *testing.T, hc *http.Client, req *http.Request) int {
+	t.Helper()
+	resp, err := hc.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", req.Method, req.URL.Path, err)
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, resp.Body)
+	return resp.StatusCode
 }

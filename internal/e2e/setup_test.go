@@ -3,21 +3,27 @@ package e2e_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/hibiken/asynq"
 
 	"github.com/quizflow/quizflow/internal/app"
 	"github.com/quizflow/quizflow/internal/client"
 	"github.com/quizflow/quizflow/internal/config"
 	"github.com/quizflow/quizflow/internal/quizflow"
 	"github.com/quizflow/quizflow/internal/testenv"
+	"github.com/quizflow/quizflow/jobs"
 )
 
 func TestMain(m *testing.M) { testenv.Main(m) }
@@ -181,5 +187,68 @@ func raw(t testing.TB, method, url, token string, body io.Reader, header map[str
 	return resp.StatusCode, string(b), resp.Header
 }
 
-// sleepBriefly paces polling loops.
-func sleepBriefly() { time.Sleep(10 * time.Millisecond) }
+// eventually calls cond until it reports done, and ends the test with
+// cond's last report if that takes longer than timeout. It is for state
+// that sends no signal to wait on, such as asynq's task and queue states,
+// which only an Inspector can read; wait for a job with waitJob.
+func eventually(t testing.TB, timeout time.Duration, cond func() (done bool, report string)) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		done, report := cond()
+		if done {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("still waiting after %v: %s", timeout, report)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// waitTaskState waits for task id of queue to reach state want, and
+// returns its info.
+func waitTaskState(t testing.TB, insp *asynq.Inspector, queue, id string, want asynq.TaskState) *asynq.TaskInfo {
+	t.Helper()
+	var info *asynq.TaskInfo
+	eventually(t, 30*time.Second, func() (bool, string) {
+		var err error
+		if info, err = insp.GetTaskInfo(queue, id); err != nil {
+			return false, fmt.Sprintf("task %s of queue %s: %v", id, queue, err)
+		}
+		return info.State == want, fmt.Sprintf("task %s of queue %s is %v, want %v", id, queue, info.State, want)
+	})
+	return info
+}
+
+// waitQueuesEmpty waits until no task of the named queues (every queue of
+// jobs.Queues if none is named) is pending, active, scheduled or retrying.
+func waitQueuesEmpty(t testing.TB, s *stack, queues ...string) {
+	t.Helper()
+	if len(queues) == 0 {
+		queues = slices.Sorted(maps.Keys(jobs.Queues))
+	}
+	insp := asynq.NewInspector(s.app.RedisOpt)
+	defer insp.Close()
+	eventually(t, time.Minute, func() (bool, string) {
+		existing, err := insp.Queues()
+		if err != nil {
+			return false, fmt.Sprintf("list queues: %v", err)
+		}
+		var busy []string
+		for _, q := range queues {
+			if !slices.Contains(existing, q) {
+				continue // never used: nothing in it
+			}
+			info, err := insp.GetQueueInfo(q)
+			if err != nil {
+				return false, fmt.Sprintf("queue %s: %v", q, err)
+			}
+			if n := info.Pending + info.Active + info.Retry + info.Scheduled; n > 0 {
+				busy = append(busy, fmt.Sprintf("%s: %d pending, %d active, %d retry, %d scheduled",
+					q, info.Pending, info.Active, info.Retry, info.Scheduled))
+			}
+		}
+		return len(busy) == 0, "queues not drained: " + strings.Join(busy, "; ")
+	})
+}
