@@ -201,7 +201,7 @@ func TestExports(t *testing.T) {
 				t.Errorf("finished export = %+v", got)
 			}
 			body2, ctype, name := download(t, s, alice, e.ID)
-			fresh, err := export.Render(quiz, f.Name, export.Options{PointsPerQuestion: 2.5, IncludeFeedback: true})
+			fresh, err := export.Render(quiz, f.Name, quizflow.ExportOptions{PointsPerQuestion: 2.5, IncludeFeedback: true})
 			if err != nil {
 				t.Fatal(err)
 			}

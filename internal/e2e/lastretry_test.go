@@ -9,6 +9,7 @@ import (
 	"github.com/hibiken/asynq"
 
 	"github.com/quizflow/quizflow/internal/quizflow"
+	"github.com/quizflow/quizflow/internal/s3blob"
 	"github.com/quizflow/quizflow/jobs"
 )
 
@@ -30,7 +31,7 @@ func TestLastRetryFailsJob(t *testing.T) {
 	}
 	// The stored text is corrupt: reading it fails, which retrying cannot
 	// know to be permanent.
-	key := quizflow.TextKey(up.Document.OwnerID, up.Document.ID)
+	key := s3blob.TextKey(up.Document.OwnerID, up.Document.ID)
 	if err := s.app.Blobs.Put(ctx, key, []byte("{not json"), "application/json"); err != nil {
 		t.Fatal(err)
 	}

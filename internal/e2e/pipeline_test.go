@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/quizflow/quizflow/internal/client"
+	"github.com/quizflow/quizflow/internal/s3blob"
 
 	"github.com/quizflow/quizflow/internal/qcheck"
 	"github.com/quizflow/quizflow/internal/quizflow"
@@ -144,8 +145,8 @@ func TestDeleteDocument(t *testing.T) {
 		t.Fatal(err)
 	}
 	exportKey := exportBlobKey(t, s, ex.Export.ID)
-	original := quizflow.OriginalKey(up.Document.OwnerID, up.Document.ID)
-	text := quizflow.TextKey(up.Document.OwnerID, up.Document.ID)
+	original := s3blob.OriginalKey(up.Document.OwnerID, up.Document.ID)
+	text := s3blob.TextKey(up.Document.OwnerID, up.Document.ID)
 	for _, k := range []string{original, text, exportKey} {
 		if ok, err := s.app.Blobs.Exists(ctx, k); err != nil || !ok {
 			t.Fatalf("blob %s before delete: exists=%v err=%v", k, ok, err)

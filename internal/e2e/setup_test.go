@@ -21,6 +21,7 @@ import (
 	"github.com/quizflow/quizflow/internal/app"
 	"github.com/quizflow/quizflow/internal/client"
 	"github.com/quizflow/quizflow/internal/config"
+	"github.com/quizflow/quizflow/internal/jobwatch"
 	"github.com/quizflow/quizflow/internal/quizflow"
 	"github.com/quizflow/quizflow/internal/testenv"
 	"github.com/quizflow/quizflow/jobs"
@@ -111,10 +112,12 @@ func setup(t testing.TB, opts ...func(*setupOptions)) *stack {
 	select {
 	case addr := <-ready:
 		s.url = "http://" + addr
+		jobEvents.Store(s.url, a.JobEvents)
 	case <-time.After(30 * time.Second):
 		t.Fatal("api did not start")
 	}
 	t.Cleanup(func() {
+		jobEvents.Delete(s.url)
 		cancel()
 		wg.Wait()
 		a.Close()
@@ -153,16 +156,36 @@ func fixture(t testing.TB, name string) string {
 	return p
 }
 
-// waitJob polls a job until it finishes (bounded by a generous timeout).
+// jobEvents maps each running stack's URL to its process's job-change hub,
+// so waitJob can wait on a signal rather than a timer.
+var jobEvents sync.Map // string -> *jobwatch.Hub
+
+// waitJob waits until a job finishes (bounded by a generous timeout): it
+// reads the job through the API each time the stack's hub signals a change
+// of it, and every second besides, for writes made behind the API's back.
 func waitJob(t testing.TB, c *client.Client, id string) *quizflow.Job {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	j, err := c.WaitJob(ctx, id, 50*time.Millisecond, nil)
-	if err != nil {
-		t.Fatalf("wait for job %s: %v", id, err)
+	hub, _ := jobEvents.Load(c.BaseURL)
+	h, _ := hub.(*jobwatch.Hub) // nil (a plain poll) for a client of another server
+	changed, stop := h.Watch(id)
+	defer stop()
+	for {
+		j, err := c.Job(ctx, id)
+		if err != nil {
+			t.Fatalf("wait for job %s: %v", id, err)
+		}
+		if j.Status == quizflow.StatusSucceeded || j.Status == quizflow.StatusFailed {
+			return j
+		}
+		select {
+		case <-changed:
+		case <-time.After(time.Second):
+		case <-ctx.Done():
+			t.Fatalf("wait for job %s: %v (last %s at %s)", id, ctx.Err(), j.Status, j.Stage)
+		}
 	}
-	return j
 }
 
 // raw sends a request and returns the status and body.

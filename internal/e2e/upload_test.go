@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/quizflow/quizflow/internal/quizflow"
+	"github.com/quizflow/quizflow/internal/s3blob"
 )
 
 // TestLargeUploadStreams uploads a file of several S3 parts (the upload is
@@ -33,7 +34,7 @@ func TestLargeUploadStreams(t *testing.T) {
 	if up.Document.Size != int64(body.Len()) || up.Document.SHA256 != hex.EncodeToString(sum[:]) {
 		t.Errorf("recorded size %d sha %s, want %d %x", up.Document.Size, up.Document.SHA256, body.Len(), sum)
 	}
-	rc, size, err := s.app.Blobs.Open(ctx, quizflow.OriginalKey(up.Document.OwnerID, up.Document.ID))
+	rc, size, err := s.app.Blobs.Open(ctx, s3blob.OriginalKey(up.Document.OwnerID, up.Document.ID))
 	if err != nil {
 		t.Fatal(err)
 	}

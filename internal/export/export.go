@@ -22,12 +22,6 @@ import (
 	"github.com/quizflow/quizflow/internal/quizflow"
 )
 
-// Options is the old name of quizflow.ExportOptions, kept only until the
-// last caller outside this package (internal/e2e) moves to it.
-//
-// Deprecated: use quizflow.ExportOptions.
-type Options = quizflow.ExportOptions
-
 // Format describes one export format.
 type Format struct {
 	Name        string `json:"name"`         // identifier passed to Render, e.g. "qti12-canvas"
