@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -187,6 +188,39 @@ func TestQuizRoundTrip(t *testing.T) {
 	}
 	if _, err := s.Quiz(ctx, q.ID, "usr_b"); quizflow.ErrorCode(err) != quizflow.ENOTFOUND {
 		t.Errorf("another owner's Quiz: error %v, want ENOTFOUND", err)
+	}
+}
+
+// TestSaveQuizConcurrently saves one new quiz from several deliveries at
+// once, as redelivered generation tasks may: every save succeeds and one
+// quiz remains.
+func TestSaveQuizConcurrently(t *testing.T) {
+	t.Parallel()
+	ctx, st := setup(t)
+	for round := range 5 {
+		id := quizflow.NewID("quiz")
+		var wg sync.WaitGroup
+		errs := make(chan error, 8)
+		for range 8 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				q := fullQuiz("usr_racer")
+				q.ID = id
+				errs <- st.SaveQuiz(ctx, q)
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			if err != nil {
+				t.Fatalf("round %d: concurrent SaveQuiz: %v", round, err)
+			}
+		}
+		n, err := st.Database().Collection("quizzes").CountDocuments(ctx, bson.M{"_id": id})
+		if err != nil || n != 1 {
+			t.Fatalf("round %d: %d quizzes with the ID (err %v), want 1", round, n, err)
+		}
 	}
 }
 

@@ -25,7 +25,13 @@ func (s *Store) SaveQuiz(ctx context.Context, q *quizflow.Quiz) error {
 	if q.Version == 0 {
 		q.Version = 1
 	}
-	_, err := s.db.Collection(colQuizzes).ReplaceOne(ctx, bson.M{"_id": q.ID}, newQuizRecord(q), options.Replace().SetUpsert(true))
+	col, rec := s.db.Collection(colQuizzes), newQuizRecord(q)
+	_, err := col.ReplaceOne(ctx, bson.M{"_id": q.ID}, rec, options.Replace().SetUpsert(true))
+	if mongo.IsDuplicateKeyError(err) {
+		// Two deliveries upserted the same new quiz at once and the other
+		// inserted first: the record exists now, so replacing it is safe.
+		_, err = col.ReplaceOne(ctx, bson.M{"_id": q.ID}, rec)
+	}
 	if err != nil {
 		return fmt.Errorf("save quiz: %w", err)
 	}
