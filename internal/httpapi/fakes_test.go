@@ -320,7 +320,7 @@ func (f *fakeServices) User(ctx context.Context, id string) (*quizflow.User, err
 // DocumentService.
 
 func (f *fakeServices) CheckOptions(user *quizflow.User, opts *quizflow.GenerateOptions) error {
-	if err := f.record(nil, user, call{Method: "CheckOptions", Opts: cloneOptions(*opts)}); err != nil {
+	if err := f.record(context.Background(), user, call{Method: "CheckOptions", Opts: cloneOptions(*opts)}); err != nil {
 		return err
 	}
 	return opts.Normalize(user.Plan)

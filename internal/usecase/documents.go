@@ -11,6 +11,7 @@ import (
 	"path"
 	"slices"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/quizflow/quizflow/internal/extract"
@@ -138,6 +139,9 @@ func (c *core) startQuizJob(ctx context.Context, doc *quizflow.Document, opts qu
 		DocumentID: doc.ID, RequestID: quizflow.RequestID(ctx), Options: &opts,
 	}
 	if err := c.Store.CreateJob(ctx, job); err != nil {
+		if isNew {
+			c.failNewDocument(ctx, doc.ID)
+		}
 		return nil, err
 	}
 	p := jobs.DocumentPayload{JobID: job.ID, DocumentID: doc.ID, OwnerID: doc.OwnerID, RequestID: job.RequestID}
@@ -148,15 +152,21 @@ func (c *core) startQuizJob(ctx context.Context, doc *quizflow.Document, opts qu
 	task, err := mk(p)
 	if err := c.enqueue(ctx, job, task, err); err != nil {
 		if isNew {
-			fctx, cancel := detached(ctx)
-			defer cancel()
-			if ferr := c.Store.SetDocumentStatus(fctx, doc.ID, quizflow.DocumentFailed); ferr != nil {
-				c.Log.Error().Err(ferr).Str("document_id", doc.ID).Msg("record enqueue failure")
-			}
+			c.failNewDocument(ctx, doc.ID)
 		}
 		return nil, err
 	}
 	return job, nil
+}
+
+// failNewDocument marks a new document whose job could not be started
+// failed, so it never sits "uploaded" with nothing coming.
+func (c *core) failNewDocument(ctx context.Context, id string) {
+	fctx, cancel := detached(ctx)
+	defer cancel()
+	if err := c.Store.SetDocumentStatus(fctx, id, quizflow.DocumentFailed); err != nil {
+		c.Log.Error().Err(err).Str("document_id", id).Msg("record a document whose job could not start")
+	}
 }
 
 // Document implements quizflow.DocumentService.
@@ -263,17 +273,18 @@ func (c *countingReader) Read(p []byte) (int, error) {
 }
 
 // cleanFilename keeps the base name of a client-supplied file name, as
-// valid, printable UTF-8 of bounded length.
+// valid, printable UTF-8 of bounded length: control and format characters
+// (C0, C1, bidirectional overrides such as U+202E) are dropped.
 func cleanFilename(name string) string {
 	name = strings.ToValidUTF8(name, "")
 	name = path.Base(strings.ReplaceAll(name, "\\", "/"))
 	name = strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f {
+		if !unicode.IsPrint(r) {
 			return -1
 		}
 		return r
 	}, name)
-	if name == "." || name == "/" {
+	if name == "." || name == ".." || name == "/" {
 		name = ""
 	}
 	if utf8.RuneCountInString(name) > 200 {

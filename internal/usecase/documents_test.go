@@ -54,6 +54,8 @@ func TestReceiveFile(t *testing.T) {
 		// cleanFilename promises printable UTF-8: C1 controls (NEL, CSI) are
 		// control characters too.
 		{"C1 control character", "report\u0085\u009b.txt", textBody, "report.txt", quizflow.KindText, extract.ContentTypeText},
+		{"right-to-left override", "invoice\u202efdp.exe", textBody, "invoicefdp.exe", quizflow.KindText, extract.ContentTypeText},
+		{"parent directory", "..", textBody, "", quizflow.KindText, extract.ContentTypeText},
 		{"invalid UTF-8", "r\xffeport.txt", textBody, "report.txt", quizflow.KindText, extract.ContentTypeText},
 		{"no name", "", textBody, "", quizflow.KindText, extract.ContentTypeText},
 		{"long name", strings.Repeat("é", 250) + ".txt", textBody, strings.Repeat("é", 200), quizflow.KindText, extract.ContentTypeText},

@@ -31,6 +31,9 @@ func (s *notifyingStore) CreateJob(ctx context.Context, j *quizflow.Job) error {
 
 func (s *notifyingStore) JobProgress(ctx context.Context, id, stage string, progress int, message string) (bool, error) {
 	ok, err := s.Store.JobProgress(ctx, id, stage, progress, message)
+	if !ok {
+		return ok, err // a finished job: nothing was written
+	}
 	return ok, s.after(id, err)
 }
 

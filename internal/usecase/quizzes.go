@@ -171,14 +171,16 @@ func applyUpdate(q *quizflow.Question, u quizflow.QuestionUpdate) {
 	set(&q.Explanation, u.Explanation)
 	set(&q.Difficulty, u.Difficulty)
 	set(&q.BloomLevel, u.BloomLevel)
+	// Lists are copied: checkQuestion normalises them in place, and the
+	// caller's update must not change.
 	if u.Options != nil {
-		q.Options = *u.Options
+		q.Options = slices.Clone(*u.Options)
 	}
 	if u.Answers != nil {
-		q.Answers = *u.Answers
+		q.Answers = slices.Clone(*u.Answers)
 	}
 	if u.Pairs != nil {
-		q.Pairs = *u.Pairs
+		q.Pairs = slices.Clone(*u.Pairs)
 	}
 	if u.Source != nil {
 		q.Source = *u.Source
@@ -278,10 +280,21 @@ func (s *Quizzes) checkQuestion(ctx context.Context, quiz *quizflow.Quiz, q *qui
 	if q.Answers == nil {
 		q.Answers = []string{}
 	}
+	used := map[string]bool{}
+	for _, o := range q.Options {
+		if o.ID != "" && len(o.ID) <= 8 {
+			used[o.ID] = true
+		}
+	}
+	next := 0 // new options take the first option IDs not in use
 	for i := range q.Options {
 		q.Options[i].Text = strings.TrimSpace(q.Options[i].Text)
 		if q.Options[i].ID == "" || len(q.Options[i].ID) > 8 {
-			q.Options[i].ID = qcheck.OptionID(i)
+			for used[qcheck.OptionID(next)] {
+				next++
+			}
+			q.Options[i].ID = qcheck.OptionID(next)
+			used[q.Options[i].ID] = true
 		}
 	}
 	if err := qcheck.Validate(*q); err != nil {
