@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -14,6 +13,7 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/quizflow/quizflow/internal/mongostore"
 	"github.com/quizflow/quizflow/internal/quizflow"
 	"github.com/quizflow/quizflow/internal/testenv"
@@ -704,45 +704,5 @@ func fieldPaths(t *testing.T, doc bson.Raw) []string {
 	return slices.Sorted(maps.Keys(seen))
 }
 
-// diff describes how got differs from want, one line pair per differing
-// field path, in the (-want +got) style of cmp.Diff; "" if they are
-// deeply equal. (go-cmp is only an indirect test dependency of asynq in
-// this module, not importable without adding it to go.mod.)
-func diff(want, got any) string {
-	if reflect.DeepEqual(want, got) {
-		return ""
-	}
-	var b strings.Builder
-	diffValue(&b, "", reflect.ValueOf(want), reflect.ValueOf(got))
-	if b.Len() == 0 { // equal leaves but unequal as a whole: should not happen
-		fmt.Fprintf(&b, "-\t%#v\n+\t%#v\n", want, got)
-	}
-	return b.String()
-}
-
-var timeType = reflect.TypeFor[time.Time]()
-
-func diffValue(b *strings.Builder, path string, w, g reflect.Value) {
-	if reflect.DeepEqual(w.Interface(), g.Interface()) {
-		return
-	}
-	switch {
-	case w.Kind() == reflect.Struct && w.Type() != timeType:
-		for i := range w.NumField() {
-			diffValue(b, path+"."+w.Type().Field(i).Name, w.Field(i), g.Field(i))
-		}
-		return
-	case w.Kind() == reflect.Slice && !w.IsNil() && !g.IsNil() && w.Len() == g.Len():
-		for i := range w.Len() {
-			diffValue(b, fmt.Sprintf("%s[%d]", path, i), w.Index(i), g.Index(i))
-		}
-		return
-	case w.Kind() == reflect.Pointer && !w.IsNil() && !g.IsNil():
-		diffValue(b, path, w.Elem(), g.Elem())
-		return
-	}
-	if path == "" {
-		path = "(value)"
-	}
-	fmt.Fprintf(b, "%s:\n-\t%#v\n+\t%#v\n", path, w.Interface(), g.Interface())
-}
+// diff is cmp.Diff: "" when equal, else the differences, (-want +got).
+func diff(want, got any) string { return cmp.Diff(want, got) }

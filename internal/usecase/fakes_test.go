@@ -26,7 +26,6 @@ import (
 	"fmt"
 	"io"
 	"net/url"
-	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -34,6 +33,7 @@ import (
 	"testing"
 	"time"
 
+	gocmp "github.com/google/go-cmp/cmp"
 	"github.com/hibiken/asynq"
 
 	"github.com/quizflow/quizflow/internal/quizflow"
@@ -983,47 +983,5 @@ func payload[T any](t *testing.T, task queuedTask) T {
 
 // ---- diff ----
 
-// diff describes how got differs from want, one entry per differing field
-// path, in the (-want +got) style of cmp.Diff; "" if they are deeply equal.
-// (go-cmp is not a module dependency, so this stands in for cmp.Diff.)
-func diff(want, got any) string {
-	if reflect.DeepEqual(want, got) {
-		return ""
-	}
-	var b strings.Builder
-	diffValue(&b, "", reflect.ValueOf(want), reflect.ValueOf(got))
-	if b.Len() == 0 {
-		fmt.Fprintf(&b, "-\t%#v\n+\t%#v\n", want, got)
-	}
-	return b.String()
-}
-
-var timeType = reflect.TypeFor[time.Time]()
-
-func diffValue(b *strings.Builder, path string, w, g reflect.Value) {
-	if !w.IsValid() || !g.IsValid() || w.Type() != g.Type() {
-		fmt.Fprintf(b, "%s:\n-\t%v\n+\t%v\n", cmp.Or(path, "(value)"), w, g)
-		return
-	}
-	if reflect.DeepEqual(w.Interface(), g.Interface()) {
-		return
-	}
-	switch {
-	case w.Kind() == reflect.Struct && w.Type() != timeType:
-		for i := range w.NumField() {
-			if w.Type().Field(i).IsExported() {
-				diffValue(b, path+"."+w.Type().Field(i).Name, w.Field(i), g.Field(i))
-			}
-		}
-		return
-	case w.Kind() == reflect.Slice && !w.IsNil() && !g.IsNil() && w.Len() == g.Len():
-		for i := range w.Len() {
-			diffValue(b, fmt.Sprintf("%s[%d]", path, i), w.Index(i), g.Index(i))
-		}
-		return
-	case w.Kind() == reflect.Pointer && !w.IsNil() && !g.IsNil():
-		diffValue(b, path, w.Elem(), g.Elem())
-		return
-	}
-	fmt.Fprintf(b, "%s:\n-\t%#v\n+\t%#v\n", cmp.Or(path, "(value)"), w.Interface(), g.Interface())
-}
+// diff is cmp.Diff: "" when equal, else the differences, (-want +got).
+func diff(want, got any) string { return gocmp.Diff(want, got) }
