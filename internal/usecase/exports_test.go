@@ -195,11 +195,7 @@ func TestCreateExportRefused(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			b := setup(t)
-			o := docOpts{}
-			if tc.other {
-				o.Owner = b.other
-			}
-			q := b.quiz(t, b.document(t, o), quizOpts{})
+			q := b.quizOf(t, tc.other)
 			id := q.ID
 			if tc.missing {
 				id = quizflow.NewID("quiz")

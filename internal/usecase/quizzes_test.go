@@ -597,11 +597,7 @@ func TestAddQuestionRefused(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			b := setup(t)
-			o := docOpts{}
-			if tc.other {
-				o.Owner = b.other
-			}
-			q := b.quiz(t, b.document(t, o), quizOpts{})
+			q := b.quizOf(t, tc.other)
 			_, err := b.svc.Quizzes.AddQuestion(b.ctx, b.user, q.ID, tc.q(q))
 			wantError(t, err, tc.code, tc.field)
 			if stored, _ := b.store.storedQuiz(q.ID); diff(*q, stored) != "" {

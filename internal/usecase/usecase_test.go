@@ -150,6 +150,16 @@ type quizOpts struct {
 }
 
 // quiz records a quiz of doc made by a succeeded quiz job.
+// quizOf stores a default quiz of a new document of the other user if
+// other is set, else of the user.
+func (b *bundle) quizOf(t *testing.T, other bool) *quizflow.Quiz {
+	o := docOpts{}
+	if other {
+		o.Owner = b.other
+	}
+	return b.quiz(t, b.document(t, o), quizOpts{})
+}
+
 func (b *bundle) quiz(t *testing.T, doc *quizflow.Document, o quizOpts) *quizflow.Quiz {
 	t.Helper()
 	if o.Questions == nil {
