@@ -159,19 +159,11 @@ type jobErrorRecord struct {
 
 // newJobErrorRecord returns nil for nil, the absent error of a job or export.
 func newJobErrorRecord(e *quizflow.JobError) *jobErrorRecord {
-	if e == nil {
-		return nil
-	}
-	r := jobErrorRecord(*e)
-	return &r
+	return mapPtr(e, func(e quizflow.JobError) jobErrorRecord { return jobErrorRecord(e) })
 }
 
 func (r *jobErrorRecord) domain() *quizflow.JobError {
-	if r == nil {
-		return nil
-	}
-	e := quizflow.JobError(*r)
-	return &e
+	return mapPtr(r, func(r jobErrorRecord) quizflow.JobError { return quizflow.JobError(r) })
 }
 
 type jobResultRecord struct {
@@ -191,19 +183,11 @@ type usageRecord struct {
 
 // newUsageRecord returns nil for nil, the absent usage of a job.
 func newUsageRecord(u *quizflow.Usage) *usageRecord {
-	if u == nil {
-		return nil
-	}
-	r := usageRecord(*u)
-	return &r
+	return mapPtr(u, func(u quizflow.Usage) usageRecord { return usageRecord(u) })
 }
 
 func (r *usageRecord) domain() *quizflow.Usage {
-	if r == nil {
-		return nil
-	}
-	u := quizflow.Usage(*r)
-	return &u
+	return mapPtr(r, func(r usageRecord) quizflow.Usage { return quizflow.Usage(r) })
 }
 
 type quizRecord struct {
@@ -346,6 +330,15 @@ type exportOptionsRecord struct {
 
 // mapSlice converts each element of in with f. nil stays nil, so a list
 // stored as null or left out reads back as nil and an empty one as empty.
+// mapPtr converts *a with f, keeping nil nil.
+func mapPtr[A, B any](a *A, f func(A) B) *B {
+	if a == nil {
+		return nil
+	}
+	b := f(*a)
+	return &b
+}
+
 func mapSlice[A, B any](in []A, f func(A) B) []B {
 	if in == nil {
 		return nil
