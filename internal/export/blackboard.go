@@ -28,6 +28,13 @@ import (
 // spaces with a warning. The upload has no feedback or shuffle fields:
 // explanations are left out with a warning and ShuffleAnswers reorders
 // choices in the file.
+//
+// Teachers also open these files in spreadsheets, so every field goes
+// through spreadsheetCell: text that would run as a formula gets a leading
+// ' (with a warning). The fields Blackboard reads as keywords (the type,
+// correct|incorrect, true|false) are fixed words the rule never changes;
+// in question and answer text Blackboard keeps the quote, and it compares
+// accepted answers with it, so such answers need editing after the upload.
 func init() {
 	register(&formatDef{
 		Format: Format{
@@ -108,6 +115,7 @@ func renderBlackboard(r *run) ([]byte, error) {
 		case quizflow.Essay:
 			fields = append(fields, rich(strings.Join(nonEmpty(q.Answers), "\n\n")))
 		}
+		r.spreadsheetRow(it.N, fields)
 		b.WriteString(strings.Join(fields, "\t"))
 		b.WriteString("\n")
 		if tabs {

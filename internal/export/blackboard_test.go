@@ -1,6 +1,8 @@
 package export
 
 import (
+	"bytes"
+	"encoding/csv"
 	"strings"
 	"testing"
 
@@ -52,11 +54,11 @@ func readBlackboard(t *testing.T, data []byte) []parsed {
 	return out
 }
 
-func TestBlackboardParseBack(t *testing.T) {
-	quiz := fixture(t)
-	f := render(t, quiz, "blackboard-tsv", parseBackOptions)
+// blackboardWant is what readBlackboard should find in an export of quiz:
+// tabs in HTML text become spaces, plain answers are one line.
+func blackboardWant(quiz *quizflow.Quiz, opts quizflow.ExportOptions) []parsed {
 	untab := func(s string) string { return strings.ReplaceAll(s, "\t", " ") }
-	checkParsed(t, "blackboard-tsv", readBlackboard(t, f.Data), want(quiz, parseBackOptions, expectation{
+	return want(quiz, opts, expectation{
 		essayAnswers: true,
 		adjust: func(p *parsed) {
 			p.Prompt = untab(p.Prompt)
@@ -75,7 +77,13 @@ func TestBlackboardParseBack(t *testing.T) {
 				p.Pairs[i].Right = oneLine(p.Pairs[i].Right)
 			}
 		},
-	}))
+	})
+}
+
+func TestBlackboardParseBack(t *testing.T) {
+	quiz := fixture(t)
+	f := render(t, quiz, "blackboard-tsv", parseBackOptions)
+	checkParsed(t, "blackboard-tsv", readBlackboard(t, f.Data), blackboardWant(quiz, parseBackOptions))
 	for _, line := range strings.Split(string(f.Data), "\n") {
 		if strings.Contains(line, "\r") {
 			t.Errorf("carriage return in %q", line)
@@ -84,4 +92,31 @@ func TestBlackboardParseBack(t *testing.T) {
 	if !hasWarning(f.Warnings, "question 4: tabs replaced") || !hasWarning(f.Warnings, "explanations left out") {
 		t.Errorf("warnings = %q", f.Warnings)
 	}
+}
+
+// TestBlackboardFormulaCells: fields that would run as formulas when the
+// file is opened in a spreadsheet start with ', the keyword fields
+// Blackboard reads (type, correct|incorrect, true|false) are untouched
+// (readBlackboard fails on any other), and nothing else changes.
+func TestBlackboardFormulaCells(t *testing.T) {
+	quiz := formulaQuiz()
+	f := render(t, quiz, "blackboard-tsv", parseBackOptions)
+	if !bytes.Contains(f.Data, []byte("MC\t'=1+2 is?\t'=3\tcorrect\t'=HYPERLINK(x)\tincorrect\tplain\tincorrect\n")) {
+		t.Errorf("no quoted MC line for = in\n%s", f.Data)
+	}
+	r := csv.NewReader(bytes.NewReader(f.Data))
+	r.Comma = '\t'
+	r.FieldsPerRecord = -1
+	rows, err := r.ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, quoted := unquoteCells(t, rows, 0)
+	checkQuotedWarnings(t, f.Warnings, quoted, len(quiz.Questions))
+
+	var b strings.Builder
+	for _, row := range rows {
+		b.WriteString(strings.Join(row, "\t") + "\n")
+	}
+	checkParsed(t, "blackboard-tsv", readBlackboard(t, []byte(b.String())), blackboardWant(quiz, parseBackOptions))
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/quizflow/quizflow/internal/quizflow"
 )
@@ -33,6 +34,11 @@ import (
 // N is the largest count any question needs; match columns appear only
 // when the quiz has a matching question. ShuffleAnswers reorders options
 // in the file (seeded, so stable per quiz version).
+//
+// Every cell of a question row goes through spreadsheetCell: text that a
+// spreadsheet would run as a formula gets a leading ' (with a warning).
+// number and points are positive numbers, so the rule never changes them;
+// the header row is the fixed column names above.
 func init() {
 	register(&formatDef{
 		Format: Format{
@@ -114,10 +120,59 @@ func renderCSV(r *run) ([]byte, error) {
 				row[7+choices+j] = p.Right
 			}
 		}
+		r.spreadsheetRow(it.N, row)
 		if err := w.Write(row); err != nil {
 			return nil, err
 		}
 	}
 	w.Flush()
 	return b.Bytes(), w.Error()
+}
+
+// spreadsheetCell makes one cell of a CSV or TSV export safe to open in a
+// spreadsheet (OWASP's "CSV Injection"). Excel, LibreOffice and Google
+// Sheets run a cell as a formula when it starts with = + - @ (some also
+// with the full-width ＝ ＋ － ＠, U+FF1D U+FF0B U+FF0D U+FF20) or a tab or
+// carriage return, and some skip leading blanks first. Question text comes
+// from documents and a model, so it may hold =HYPERLINK(...) and worse.
+//
+// The rule: skip leading blanks (Unicode white space and invisible format
+// characters such as U+200B and U+FEFF); if the first other character is
+// one of = + - @ ＝ ＋ － ＠, or a tab or carriage return came before it,
+// return "'" + s. Otherwise return s unchanged. The quote makes the
+// spreadsheet treat the cell as text; the CSV or TSV quoting rules then
+// apply to the whole cell as usual. A quoted cell starts with ', which the
+// rule leaves alone, so applying it twice adds one quote, not two.
+//
+// No exception is made for negative numbers: the cells that can hold one
+// ("-5" as an accepted answer) are text from the quiz, and the only
+// numeric columns (CSV number and points) are written by the program from
+// positive numbers, so the rule leaves them alone.
+func spreadsheetCell(s string) string {
+	for _, c := range s {
+		switch c {
+		case '=', '+', '-', '@', '\t', '\r', '\uFF1D', '\uFF0B', '\uFF0D', '\uFF20':
+			return "'" + s
+		}
+		if !unicode.IsSpace(c) && !unicode.Is(unicode.Cf, c) {
+			return s
+		}
+	}
+	return s
+}
+
+// spreadsheetRow applies spreadsheetCell to every cell of question n's row
+// and warns once if it changed any, since the quote is then part of the
+// text wherever the file is read other than as a spreadsheet.
+func (r *run) spreadsheetRow(n int, cells []string) {
+	changed := false
+	for i, c := range cells {
+		if s := spreadsheetCell(c); s != c {
+			cells[i] = s
+			changed = true
+		}
+	}
+	if changed {
+		r.warnf(n, "question %d: a ' was put before text starting with =, +, -, @ or a tab, so that spreadsheets show it instead of running it as a formula", n)
+	}
 }
