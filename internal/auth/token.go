@@ -15,7 +15,8 @@ const (
 )
 
 // claims are the JWT claims of both token kinds. Type keeps a refresh token
-// from being accepted as an access token even if the secrets were equal.
+// from being accepted as an access token even if the secrets were equal;
+// Family names the login both belong to, so revoking it ends both.
 type claims struct {
 	Type   string `json:"typ"`
 	Family string `json:"fam,omitempty"`
@@ -46,7 +47,7 @@ func (s *Service) parse(token string, secret []byte, typ string) (*claims, error
 		jwt.WithExpirationRequired(),
 		jwt.WithTimeFunc(s.now),
 	)
-	if err != nil || c.Type != typ || c.Subject == "" || c.ID == "" || (typ == typeRefresh && c.Family == "") {
+	if err != nil || c.Type != typ || c.Subject == "" || c.ID == "" || c.Family == "" {
 		return nil, errInvalidToken
 	}
 	return &c, nil

@@ -91,7 +91,7 @@ func TestAccessTokens(t *testing.T) {
 		return tok
 	}
 	valid := func(mod func(jwt.MapClaims)) jwt.MapClaims {
-		cl := jwt.MapClaims{"iss": "quizflow", "sub": me.ID, "jti": "at_x", "typ": "access",
+		cl := jwt.MapClaims{"iss": "quizflow", "sub": me.ID, "jti": "at_x", "typ": "access", "fam": "fam_x",
 			"iat": time.Now().Unix(), "exp": time.Now().Add(time.Minute).Unix()}
 		if mod != nil {
 			mod(cl)
@@ -118,6 +118,7 @@ func TestAccessTokens(t *testing.T) {
 		{"issued token", sess.AccessToken, 200},
 		{"hand-signed HS256 with the secret", good, 200},
 		{"expired", sign(jwt.SigningMethodHS256, secret, valid(func(c jwt.MapClaims) { c["exp"] = time.Now().Add(-time.Second).Unix() })), 401},
+		{"no login family (cannot be revoked)", sign(jwt.SigningMethodHS256, secret, valid(func(c jwt.MapClaims) { delete(c, "fam") })), 401},
 		{"no expiry", sign(jwt.SigningMethodHS256, secret, valid(func(c jwt.MapClaims) { delete(c, "exp") })), 401},
 		{"tampered payload", tampered, 401},
 		{"alg none", unsignedNone, 401},

@@ -9,7 +9,6 @@ import (
 	"testing"
 
 	"github.com/quizflow/quizflow/internal/app"
-	"github.com/quizflow/quizflow/internal/client"
 )
 
 func TestHealth(t *testing.T) {
@@ -47,14 +46,12 @@ func TestHealth(t *testing.T) {
 	}
 }
 
-// TestAdminQueues: the Asynq UI is for ADMIN_EMAILS users only; a browser
-// signs in with Basic auth and then rides on a signed cookie.
+// TestAdminQueues: the Asynq UI is for operators only (granted by
+// `quizflow admin grant`); a browser signs in with Basic auth and then
+// rides on a signed cookie.
 func TestAdminQueues(t *testing.T) {
 	s := setup(t)
-	ctx := context.Background()
-	if _, err := client.New(s.url).Register(ctx, adminEmail, "operator password", "Ops"); err != nil {
-		t.Fatal(err)
-	}
+	s.operator(adminEmail, "operator password")
 	user := s.user("Plain")
 
 	code, _, hdr := raw(t, "GET", s.url+"/admin/queues", "", nil, nil)

@@ -45,6 +45,8 @@ type stack struct {
 	url string
 	// stopWorker stops the worker alone (the API keeps running).
 	stopWorker context.CancelFunc
+	// cfg is the configuration the stack runs on, for replicas.
+	cfg *config.Config
 }
 
 type setupOptions struct {
@@ -70,7 +72,7 @@ func setup(t testing.TB, opts ...func(*setupOptions)) *stack {
 		"S3_ACCESS_KEY_ID": env.S3.AccessKey, "S3_SECRET_ACCESS_KEY": env.S3.SecretKey,
 		"JWT_ACCESS_SECRET": testAccessSecret, "JWT_REFRESH_SECRET": testRefreshSecret,
 		"MAX_FILE_SIZE": "2MiB", "RATE_LIMIT_API_RPM": "off", "BCRYPT_COST": "4",
-		"ADMIN_EMAILS": adminEmail, "WORKER_CONCURRENCY": "4",
+		"WORKER_CONCURRENCY": "4",
 	}
 	for k, v := range o.env {
 		vars[k] = v
@@ -88,7 +90,7 @@ func setup(t testing.TB, opts ...func(*setupOptions)) *stack {
 		cancel()
 		t.Fatal(err)
 	}
-	s := &stack{t: t, env: env, app: a}
+	s := &stack{t: t, env: env, app: a, cfg: cfg}
 	var wg sync.WaitGroup
 	ready := make(chan string, 1)
 	wg.Add(1)
@@ -123,6 +125,51 @@ func setup(t testing.TB, opts ...func(*setupOptions)) *stack {
 		a.Close()
 	})
 	return s
+}
+
+// replica starts a second API process on the stack's services, as a
+// second replica behind a load balancer would be, and returns its URL.
+func (s *stack) replica() string {
+	s.t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	a, err := app.Open(ctx, s.cfg, app.NewLogger(testWriter{s.t}, s.cfg.LogLevel))
+	if err != nil {
+		cancel()
+		s.t.Fatal(err)
+	}
+	ready := make(chan string, 1)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := a.RunAPI(ctx, func(addr string) { ready <- addr }); err != nil && !errors.Is(err, context.Canceled) {
+			s.t.Errorf("replica api: %v", err)
+		}
+	}()
+	s.t.Cleanup(func() {
+		cancel()
+		<-done
+		a.Close()
+	})
+	select {
+	case addr := <-ready:
+		return "http://" + addr
+	case <-time.After(30 * time.Second):
+		s.t.Fatal("replica did not start")
+	}
+	return ""
+}
+
+// operator registers an account with email and makes it an operator, as
+// `quizflow admin grant` does.
+func (s *stack) operator(email, password string) {
+	s.t.Helper()
+	ctx := context.Background()
+	if _, err := client.New(s.url).Register(ctx, email, password, "Ops"); err != nil {
+		s.t.Fatalf("register %s: %v", email, err)
+	}
+	if _, err := s.app.Auth.SetOperator(ctx, email, true); err != nil {
+		s.t.Fatalf("grant %s: %v", email, err)
+	}
 }
 
 // testWriter sends logs to t.Log, so they show only for failing tests.

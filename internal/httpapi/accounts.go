@@ -140,3 +140,60 @@ func (s *Server) logout(c echo.Context) error {
 func (s *Server) me(c echo.Context) error {
 	return c.JSON(http.StatusOK, currentUser(c))
 }
+
+func (s *Server) logoutAll(c echo.Context) error {
+	if err := s.Accounts.LogoutAll(c.Request().Context(), currentPrincipal(c)); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+type passwordChange struct {
+	CurrentPassword string `json:"current_password"`
+	NewPassword     string `json:"new_password"`
+}
+
+// changePassword sets a new password; every other session ends and the
+// caller gets a fresh one.
+func (s *Server) changePassword(c echo.Context) error {
+	var r passwordChange
+	if err := bindJSON(c, &r); err != nil {
+		return err
+	}
+	sess, err := s.Accounts.ChangePassword(c.Request().Context(), currentPrincipal(c), r.CurrentPassword, r.NewPassword)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, sess)
+}
+
+// createAPIKey answers 201 with the key and its secret, shown this once.
+func (s *Server) createAPIKey(c echo.Context) error {
+	var r quizflow.APIKeyRequest
+	if err := bindJSON(c, &r); err != nil {
+		return err
+	}
+	k, err := s.Accounts.CreateAPIKey(c.Request().Context(), currentPrincipal(c), r)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, k)
+}
+
+func (s *Server) listAPIKeys(c echo.Context) error {
+	ks, err := s.Accounts.APIKeys(c.Request().Context(), currentPrincipal(c))
+	if err != nil {
+		return err
+	}
+	if ks == nil {
+		ks = []quizflow.APIKey{}
+	}
+	return c.JSON(http.StatusOK, map[string]any{"api_keys": ks})
+}
+
+func (s *Server) deleteAPIKey(c echo.Context) error {
+	if err := s.Accounts.DeleteAPIKey(c.Request().Context(), currentPrincipal(c), c.Param("id")); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}

@@ -30,8 +30,8 @@ type fakeServices struct {
 	// service does with Config.MaxFileSize.
 	maxFile int64
 
-	tokens    map[string]*quizflow.User // access token -> user
-	passwords map[string]string         // email -> password
+	tokens    map[string]*quizflow.Principal // bearer credential -> who it acts for
+	passwords map[string]string              // email -> password
 	docs      map[string]*quizflow.Document
 	texts     map[string]*quizflow.DocumentText
 	jobs      map[string]*quizflow.Job
@@ -72,9 +72,14 @@ var (
 
 func newFakeServices(maxFile int64) *fakeServices {
 	f := &fakeServices{
-		fail:      map[string]error{},
-		maxFile:   maxFile,
-		tokens:    map[string]*quizflow.User{"alice-token": alice, "bob-token": bob, "admin-token": operator},
+		fail:    map[string]error{},
+		maxFile: maxFile,
+		tokens: map[string]*quizflow.Principal{
+			"alice-token": {User: alice, FamilyID: "fam_alice"}, "bob-token": {User: bob, FamilyID: "fam_bob"},
+			"admin-token":     {User: operator, FamilyID: "fam_ops"},
+			"alice-read-key":  {User: alice, APIKeyID: "key_read", Scopes: []string{quizflow.ScopeRead}},
+			"alice-write-key": {User: alice, APIKeyID: "key_write", Scopes: []string{quizflow.ScopeRead, quizflow.ScopeWrite}},
+		},
 		passwords: map[string]string{alice.Email: "alice-password", operator.Email: "ops-password"},
 		texts:     map[string]*quizflow.DocumentText{"doc_alice": {Pages: []quizflow.Page{{Number: 1, Text: "Photosynthesis turns light into sugar."}}}},
 		jobScript: map[string][]quizflow.Job{},
@@ -278,15 +283,80 @@ func (f *fakeServices) Logout(ctx context.Context, refreshToken string) error {
 	return nil
 }
 
-func (f *fakeServices) Authenticate(ctx context.Context, accessToken string) (*quizflow.User, error) {
+func (f *fakeServices) Authenticate(ctx context.Context, accessToken string) (*quizflow.Principal, error) {
 	if err := f.record(ctx, nil, call{Method: "Authenticate", Token: accessToken}); err != nil {
 		return nil, err
 	}
-	if u, ok := f.tokens[accessToken]; ok {
-		c := *u
+	if p, ok := f.tokens[accessToken]; ok {
+		u := *p.User
+		c := *p
+		c.User = &u
 		return &c, nil
 	}
+	switch accessToken {
+	case "expired-token":
+		return nil, quizflow.Errorf(quizflow.EUNAUTHORIZED, "The token is invalid or expired.")
+	case "revoked-token":
+		return nil, quizflow.Errorf(quizflow.EUNAUTHORIZED, "This session has ended; sign in again.")
+	}
 	return nil, quizflow.Errorf(quizflow.EUNAUTHORIZED, "The access token is invalid or expired; log in again.")
+}
+
+func (f *fakeServices) LogoutAll(ctx context.Context, p *quizflow.Principal) error {
+	return f.record(ctx, p.User, call{Method: "LogoutAll", Token: p.FamilyID})
+}
+
+func (f *fakeServices) ChangePassword(ctx context.Context, p *quizflow.Principal, current, next string) (*quizflow.Session, error) {
+	if err := f.record(ctx, p.User, call{Method: "ChangePassword", Password: current, Name: next}); err != nil {
+		return nil, err
+	}
+	switch {
+	case p.APIKeyID != "":
+		return nil, quizflow.Errorf(quizflow.EFORBIDDEN, "API keys cannot manage passwords or keys.")
+	case current != f.passwords[p.User.Email]:
+		return nil, &quizflow.Error{Code: quizflow.EUNAUTHORIZED, Field: "current_password", Message: "The current password is wrong."}
+	case len(next) < 12:
+		return nil, quizflow.Invalid("password", "The password must be at least 12 characters.")
+	}
+	return session(p.User), nil
+}
+
+func (f *fakeServices) CreateAPIKey(ctx context.Context, p *quizflow.Principal, r quizflow.APIKeyRequest) (*quizflow.NewAPIKey, error) {
+	if err := f.record(ctx, p.User, call{Method: "CreateAPIKey", Name: r.Name}); err != nil {
+		return nil, err
+	}
+	if p.APIKeyID != "" {
+		return nil, quizflow.Errorf(quizflow.EFORBIDDEN, "API keys cannot manage passwords or keys.")
+	}
+	if r.Name == "" || len(r.Scopes) == 0 {
+		return nil, quizflow.Invalid("scopes", "List the key's scopes.")
+	}
+	return &quizflow.NewAPIKey{APIKey: quizflow.APIKey{ID: "key_new", Name: r.Name, Scopes: r.Scopes, Prefix: "qf_abcdef", Hash: "secret-hash", CreatedAt: fixedTime},
+		Key: "qf_abcdefsecret"}, nil
+}
+
+func (f *fakeServices) APIKeys(ctx context.Context, p *quizflow.Principal) ([]quizflow.APIKey, error) {
+	if err := f.record(ctx, p.User, call{Method: "APIKeys"}); err != nil {
+		return nil, err
+	}
+	if p.User.ID != alice.ID {
+		return nil, nil
+	}
+	return []quizflow.APIKey{{ID: "key_read", Name: "grader", Scopes: []string{quizflow.ScopeRead}, Prefix: "qf_readxx", Hash: "secret-hash", CreatedAt: fixedTime}}, nil
+}
+
+func (f *fakeServices) DeleteAPIKey(ctx context.Context, p *quizflow.Principal, id string) error {
+	if err := f.record(ctx, p.User, call{Method: "DeleteAPIKey", ID: id}); err != nil {
+		return err
+	}
+	if p.User.ID != alice.ID || id != "key_read" {
+		return notFound("API key")
+	}
+	return nil
+}
+
+func (f *fakeServices) SetOperator(ctx context.Context, email string, operator bool) (*quizflow.User, error) {
+	return nil, errors.New("SetOperator is not an HTTP route")
 }
 
 func (f *fakeServices) CheckPassword(ctx context.Context, email, password string) (*quizflow.User, error) {

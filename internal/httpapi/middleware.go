@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"net/http"
 	"strings"
 	"time"
 
@@ -69,9 +70,11 @@ func requestLogger(log zerolog.Logger) echo.MiddlewareFunc {
 	})
 }
 
-const userKey = "user"
+const principalKey = "principal"
 
-// requireUser authenticates the bearer access token.
+// requireUser authenticates the bearer credential (an access token or an
+// API key) and checks an API key's scope: read for GET and HEAD, write for
+// everything else.
 func (s *Server) requireUser(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		h := c.Request().Header.Get(echo.HeaderAuthorization)
@@ -80,11 +83,19 @@ func (s *Server) requireUser(next echo.HandlerFunc) echo.HandlerFunc {
 			c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="quizflow"`)
 			return quizflow.Errorf(quizflow.EUNAUTHORIZED, "Log in first: send the access token as 'Authorization: Bearer <token>'.")
 		}
-		u, err := s.Accounts.Authenticate(c.Request().Context(), strings.TrimSpace(tok))
+		p, err := s.Accounts.Authenticate(c.Request().Context(), strings.TrimSpace(tok))
 		if err != nil {
 			return bearerChallenge(c, err)
 		}
-		c.Set(userKey, u)
+		scope := quizflow.ScopeWrite
+		if m := c.Request().Method; m == http.MethodGet || m == http.MethodHead {
+			scope = quizflow.ScopeRead
+		}
+		if !p.Can(scope) {
+			c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="quizflow", error="insufficient_scope", scope="`+scope+`"`)
+			return quizflow.Errorf(quizflow.EFORBIDDEN, "This API key lacks the %q scope this request needs.", scope)
+		}
+		c.Set(principalKey, p)
 		return next(c)
 	}
 }
@@ -101,4 +112,8 @@ func bearerChallenge(c echo.Context, err error) error {
 	return err
 }
 
-func currentUser(c echo.Context) *quizflow.User { return c.Get(userKey).(*quizflow.User) }
+func currentPrincipal(c echo.Context) *quizflow.Principal {
+	return c.Get(principalKey).(*quizflow.Principal)
+}
+
+func currentUser(c echo.Context) *quizflow.User { return currentPrincipal(c).User }

@@ -182,6 +182,8 @@ func TestOpenAPISchemasMatchJSON(t *testing.T) {
 	summary := quizSummary{ID: "quiz_1", DocumentID: "doc_1", Title: "t", Language: "en", QuestionCount: 1, Usage: usage,
 		Version: 1, CreatedAt: now, UpdatedAt: now}
 
+	key := &quizflow.NewAPIKey{APIKey: quizflow.APIKey{ID: "key_1", Name: "n", Scopes: []string{quizflow.ScopeRead},
+		Prefix: "qf_abcdef", LastUsedAt: &now, CreatedAt: now}, Key: "qf_secret"}
 	for name, v := range map[string]any{
 		"User":            user,
 		"Session":         &quizflow.Session{User: user, AccessToken: "a", RefreshToken: "r", TokenType: "Bearer", ExpiresIn: 900},
@@ -210,6 +212,11 @@ func TestOpenAPISchemasMatchJSON(t *testing.T) {
 		"QuizList":        listing("quizzes", []quizSummary{summary}, ""),
 		"ExportList":      listing("exports", []exportView{exp}, ""),
 		"FormatList":      map[string]any{"formats": export.Formats()},
+		"APIKey":          key.APIKey,
+		"NewAPIKey":       key,
+		"APIKeyList":      map[string]any{"api_keys": []quizflow.APIKey{key.APIKey}},
+		"APIKeyRequest":   quizflow.APIKeyRequest{Name: "n", Scopes: []string{quizflow.ScopeRead}, ExpiresAt: &now},
+		"PasswordChange":  passwordChange{CurrentPassword: "c", NewPassword: "a long new password"},
 		"Error":           errorBody{Error: errorDetail{Code: "invalid", Message: "m", Field: "f", RequestID: "r"}},
 	} {
 		ref := doc.Components.Schemas[name]

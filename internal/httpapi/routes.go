@@ -13,7 +13,7 @@ func (s *Server) routes() {
 	e.GET("/openapi.yaml", s.openapi)
 
 	v1 := e.Group("/v1")
-	v1.POST("/auth/register", s.register)
+	v1.POST("/auth/register", s.register, s.limitRegistrations)
 	v1.POST("/auth/login", s.login)
 	v1.POST("/auth/refresh", s.refresh)
 	v1.POST("/auth/logout", s.logout)
@@ -22,6 +22,11 @@ func (s *Server) routes() {
 	// group, so unknown paths answer 404 rather than 401.
 	u := authed{v1, s.requireUser}
 	u.GET("/me", s.me)
+	u.PATCH("/me/password", s.changePassword)
+	u.POST("/auth/logout-all", s.logoutAll)
+	u.POST("/api-keys", s.createAPIKey)
+	u.GET("/api-keys", s.listAPIKeys)
+	u.DELETE("/api-keys/:id", s.deleteAPIKey)
 
 	u.POST("/documents", s.uploadDocument)
 	u.GET("/documents", s.listDocuments)

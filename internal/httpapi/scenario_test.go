@@ -870,6 +870,7 @@ var adminScenarios = []scenario{
 			ck := sessionCookie(t, o)
 			req := httptest.NewRequest("POST", "/admin/queues/api/queues/default:pause", nil)
 			req.AddCookie(&http.Cookie{Name: ck.Name, Value: ck.Value})
+			req.Header.Set("Sec-Fetch-Site", "same-origin") // the UI's own request
 			before := len(o.fake.methods())
 			rec := o.do(req)
 			if rec.Code != 200 || !strings.Contains(rec.Body.String(), "POST /admin/queues/api/queues/default:pause") {
@@ -998,6 +999,11 @@ func (p panicError) Error() string { return string(p) }
 // would succeed for alice.
 var authedRoutes = []struct{ method, path string }{
 	{"GET", "/v1/me"},
+	{"PATCH", "/v1/me/password"},
+	{"POST", "/v1/auth/logout-all"},
+	{"POST", "/v1/api-keys"},
+	{"GET", "/v1/api-keys"},
+	{"DELETE", "/v1/api-keys/key_read"},
 	{"POST", "/v1/documents"},
 	{"GET", "/v1/documents"},
 	{"GET", "/v1/documents/doc_alice"},
@@ -1022,21 +1028,63 @@ var authedRoutes = []struct{ method, path string }{
 }
 
 // unauthenticatedScenarios asks every route behind requireUser without a
-// token and with a bad one: 401 with a Bearer challenge, and no service
-// call but Authenticate.
+// token, with a bad, an expired and a revoked one: 401 with a Bearer
+// challenge and no service call but Authenticate; with an API key of read
+// scope on a write route: 403 naming the scope; and with another user's
+// token on a route naming alice's records: 404, never her data.
 func unauthenticatedScenarios() []scenario {
 	var out []scenario
 	for _, r := range authedRoutes {
-		out = append(out,
-			scenario{name: r.method + " " + r.path + " without a token", method: r.method, path: r.path,
-				status: 401, want: []string{`"code":"unauthorized"`, "Authorization: Bearer"},
-				check: all(header(echo.HeaderWWWAuthenticate, `Bearer realm="quizflow"`), calls())},
-			scenario{name: r.method + " " + r.path + " with a bad token", method: r.method, path: r.path, token: "forged-token",
+		for _, bad := range []struct{ name, token string }{
+			{"a bad token", "forged-token"}, {"an expired token", "expired-token"}, {"a revoked session", "revoked-token"},
+		} {
+			out = append(out, scenario{name: r.method + " " + r.path + " with " + bad.name, method: r.method, path: r.path, token: bad.token,
 				status: 401, want: []string{`"code":"unauthorized"`},
-				check: all(header(echo.HeaderWWWAuthenticate, `Bearer realm="quizflow", error="invalid_token"`), calls("Authenticate"))},
-		)
+				check: all(header(echo.HeaderWWWAuthenticate, `Bearer realm="quizflow", error="invalid_token"`), calls("Authenticate"))})
+		}
+		out = append(out, scenario{name: r.method + " " + r.path + " without a token", method: r.method, path: r.path,
+			status: 401, want: []string{`"code":"unauthorized"`, "Authorization: Bearer"},
+			check: all(header(echo.HeaderWWWAuthenticate, `Bearer realm="quizflow"`), calls())})
+		if r.method != http.MethodGet && r.method != http.MethodHead {
+			out = append(out, scenario{name: r.method + " " + r.path + " with a read-only API key", method: r.method, path: r.path, token: "alice-read-key",
+				status: 403, want: []string{`"code":"forbidden"`, `\"write\" scope`},
+				check: all(header(echo.HeaderWWWAuthenticate, `Bearer realm="quizflow", error="insufficient_scope", scope="write"`), calls("Authenticate"))})
+		}
+		if strings.Contains(r.path, "alice") || strings.Contains(r.path, "job_done") || strings.Contains(r.path, "exp_ready") || strings.Contains(r.path, "key_read") {
+			body := ""
+			if strings.HasSuffix(r.path, "/exports") {
+				body = `{"format":"gift"}`
+			}
+			out = append(out, scenario{name: r.method + " " + r.path + " with another user's token", method: r.method, path: r.path, token: "bob-token",
+				body: body, status: 404, want: []string{`"code":"not_found"`}, notWant: []string{"usr_alice", "Plants"}})
+		}
 	}
 	return out
+}
+
+// apiKeyScenarios: managing keys needs a login; a key acts as its owner
+// within its scopes.
+var apiKeyScenarios = []scenario{
+	{name: "create a key", method: "POST", path: "/v1/api-keys", token: "alice-token",
+		body: `{"name":"grader","scopes":["read"]}`, status: 201, want: []string{`"key":"qf_abcdefsecret"`, `"id":"key_new"`}, notWant: []string{"secret-hash"}},
+	{name: "create a key without scopes", method: "POST", path: "/v1/api-keys", token: "alice-token",
+		body: `{"name":"grader"}`, status: 400, want: []string{`"field":"scopes"`}},
+	{name: "create a key with a key", method: "POST", path: "/v1/api-keys", token: "alice-write-key",
+		body: `{"name":"grader","scopes":["read"]}`, status: 403, want: []string{`"code":"forbidden"`}},
+	{name: "list keys shows no secret", method: "GET", path: "/v1/api-keys", token: "alice-token",
+		status: 200, want: []string{`"api_keys":[`, `"prefix":"qf_readxx"`}, notWant: []string{"secret-hash", `"key":`}},
+	{name: "list keys when none", method: "GET", path: "/v1/api-keys", token: "bob-token", status: 200, want: []string{`"api_keys":[]`}},
+	{name: "delete a key", method: "DELETE", path: "/v1/api-keys/key_read", token: "alice-token", status: 204, check: calls("Authenticate", "DeleteAPIKey")},
+	{name: "a read key reads", method: "GET", path: "/v1/quizzes/quiz_alice", token: "alice-read-key", status: 200, want: []string{`"id":"quiz_alice"`}},
+	{name: "a write key writes", method: "DELETE", path: "/v1/quizzes/quiz_alice", token: "alice-write-key", status: 204},
+	{name: "log out everywhere", method: "POST", path: "/v1/auth/logout-all", token: "alice-token", status: 204, check: calls("Authenticate", "LogoutAll")},
+	{name: "change the password", method: "PATCH", path: "/v1/me/password", token: "alice-token",
+		body: `{"current_password":"alice-password","new_password":"a much longer passphrase"}`, status: 200,
+		want: []string{`"access_token"`}, check: header(echo.HeaderCacheControl, "no-store")},
+	{name: "change the password with a wrong current one", method: "PATCH", path: "/v1/me/password", token: "alice-token",
+		body: `{"current_password":"guess","new_password":"a much longer passphrase"}`, status: 401, want: []string{`"field":"current_password"`}},
+	{name: "change the password to a short one", method: "PATCH", path: "/v1/me/password", token: "alice-token",
+		body: `{"current_password":"alice-password","new_password":"short"}`, status: 400, want: []string{`"field":"password"`}},
 }
 
 func allScenarios() map[string][]scenario {
@@ -1045,7 +1093,7 @@ func allScenarios() map[string][]scenario {
 		"documents": documentScenarios, "upload": uploadScenarios, "jobs": jobScenarios,
 		"quizzes": quizScenarios, "quizedit": quizEditScenarios, "exports": exportScenarios,
 		"admin": adminScenarios, "requestid": requestIDScenarios, "errors": errorScenarios,
-		"unauthenticated": unauthenticatedScenarios(),
+		"unauthenticated": unauthenticatedScenarios(), "apikeys": apiKeyScenarios,
 	}
 }
 

@@ -17,30 +17,47 @@ import (
 // by field.
 
 type userRecord struct {
-	ID           string    `bson:"_id"`
-	Email        string    `bson:"email"`
-	EmailKey     string    `bson:"email_key"`
-	Name         string    `bson:"name"`
-	PasswordHash string    `bson:"password_hash"`
-	Plan         string    `bson:"plan"`
-	CreatedAt    time.Time `bson:"created_at"`
-	UpdatedAt    time.Time `bson:"updated_at"`
-	// quizflow.User.Admin is derived from configuration, never stored.
+	ID           string `bson:"_id"`
+	Email        string `bson:"email"`
+	EmailKey     string `bson:"email_key"`
+	Name         string `bson:"name"`
+	PasswordHash string `bson:"password_hash"`
+	Plan         string `bson:"plan"`
+	// Admin is granted and revoked by the operators' CLI only.
+	Admin     bool      `bson:"admin,omitempty"`
+	CreatedAt time.Time `bson:"created_at"`
+	UpdatedAt time.Time `bson:"updated_at"`
 }
 
 func newUserRecord(u *quizflow.User) userRecord {
 	return userRecord{
 		ID: u.ID, Email: u.Email, EmailKey: u.EmailKey, Name: u.Name, PasswordHash: u.PasswordHash,
-		Plan: u.Plan, CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt,
+		Plan: u.Plan, Admin: u.Admin, CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt,
 	}
 }
 
 func (r userRecord) domain() quizflow.User {
 	return quizflow.User{
 		ID: r.ID, Email: r.Email, EmailKey: r.EmailKey, Name: r.Name, PasswordHash: r.PasswordHash,
-		Plan: r.Plan, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
+		Plan: r.Plan, Admin: r.Admin, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
 	}
 }
+
+type apiKeyRecord struct {
+	ID         string     `bson:"_id"`
+	OwnerID    string     `bson:"owner_id"`
+	Name       string     `bson:"name"`
+	Scopes     []string   `bson:"scopes"`
+	Prefix     string     `bson:"prefix"`
+	Hash       string     `bson:"hash"`
+	ExpiresAt  *time.Time `bson:"expires_at,omitempty"`
+	LastUsedAt *time.Time `bson:"last_used_at,omitempty"`
+	CreatedAt  time.Time  `bson:"created_at"`
+}
+
+func newAPIKeyRecord(k *quizflow.APIKey) apiKeyRecord { return apiKeyRecord(*k) }
+
+func (r apiKeyRecord) domain() quizflow.APIKey { return quizflow.APIKey(r) }
 
 type refreshTokenRecord struct {
 	ID        string     `bson:"_id"`

@@ -34,6 +34,7 @@ const (
 	colJobs          = "jobs"
 	colQuizzes       = "quizzes"
 	colExports       = "exports"
+	colAPIKeys       = "api_keys"
 )
 
 // Store is the MongoDB-backed record store.
@@ -91,6 +92,8 @@ func (s *Store) ensureIndexes(ctx context.Context) error {
 		{colQuizzes, bson.D{{Key: "cache_key", Value: 1}}, false},
 		{colExports, bson.D{{Key: "cache_key", Value: 1}}, false},
 		{colRefreshTokens, bson.D{{Key: "family_id", Value: 1}}, false},
+		{colTokenFamilies, bson.D{{Key: "user_id", Value: 1}}, false},
+		{colAPIKeys, bson.D{{Key: "owner_id", Value: 1}, {Key: "created_at", Value: -1}}, false},
 	}
 	for _, ix := range idx {
 		m := mongo.IndexModel{Keys: ix.keys}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -14,13 +13,16 @@ import (
 	"github.com/quizflow/quizflow/internal/quizflow"
 )
 
-// CreateUser inserts u, filling ID, EmailKey and timestamps. It returns
-// ECONFLICT if the email is taken, compared case-insensitively.
+// CreateUser inserts u, filling ID and timestamps. u.EmailKey, the
+// canonical address (internal/emailaddr), is the unique key: ECONFLICT if
+// it is taken.
 func (s *Store) CreateUser(ctx context.Context, u *quizflow.User) error {
 	if u.ID == "" {
 		u.ID = quizflow.NewID("usr")
 	}
-	u.EmailKey = strings.ToLower(strings.TrimSpace(u.Email))
+	if u.EmailKey == "" {
+		return errors.New("insert user: no email key")
+	}
 	u.CreatedAt, u.UpdatedAt = s.now(), s.now()
 	if u.Plan == "" {
 		u.Plan = quizflow.PlanFree
@@ -44,15 +46,43 @@ func (s *Store) UserByID(ctx context.Context, id string) (*quizflow.User, error)
 	return &u, nil
 }
 
-// UserByEmail returns the user with email (case-insensitive), or ENOTFOUND.
-func (s *Store) UserByEmail(ctx context.Context, email string) (*quizflow.User, error) {
+// UserByEmail returns the user whose canonical address is key, or
+// ENOTFOUND.
+func (s *Store) UserByEmail(ctx context.Context, key string) (*quizflow.User, error) {
 	var r userRecord
-	err := s.db.Collection(colUsers).FindOne(ctx, bson.M{"email_key": strings.ToLower(strings.TrimSpace(email))}).Decode(&r)
+	err := s.db.Collection(colUsers).FindOne(ctx, bson.M{"email_key": key}).Decode(&r)
 	if err != nil {
 		return nil, notFound(err, "user")
 	}
 	u := r.domain()
 	return &u, nil
+}
+
+// SetPasswordHash replaces the password hash of user id; ENOTFOUND if
+// the user is gone.
+func (s *Store) SetPasswordHash(ctx context.Context, id, hash string) error {
+	return s.updateUser(ctx, bson.M{"_id": id}, bson.M{"password_hash": hash})
+}
+
+// SetOperator sets whether the user whose canonical address is key is an
+// operator and returns the user; ENOTFOUND for an unknown address.
+func (s *Store) SetOperator(ctx context.Context, key string, operator bool) (*quizflow.User, error) {
+	if err := s.updateUser(ctx, bson.M{"email_key": key}, bson.M{"admin": operator}); err != nil {
+		return nil, err
+	}
+	return s.UserByEmail(ctx, key)
+}
+
+func (s *Store) updateUser(ctx context.Context, filter, set bson.M) error {
+	set["updated_at"] = s.now()
+	res, err := s.db.Collection(colUsers).UpdateOne(ctx, filter, bson.M{"$set": set})
+	if err != nil {
+		return fmt.Errorf("update user: %w", err)
+	}
+	if res.MatchedCount == 0 {
+		return quizflow.Errorf(quizflow.ENOTFOUND, "user not found")
+	}
+	return nil
 }
 
 type tokenFamily struct {
@@ -132,6 +162,77 @@ func (s *Store) RevokeTokenFamily(ctx context.Context, family string) error {
 		bson.M{"$set": bson.M{"revoked_at": s.now()}})
 	if err != nil {
 		return fmt.Errorf("revoke token family: %w", err)
+	}
+	return nil
+}
+
+// RevokeUserFamilies revokes every login of user userID but except ("" for
+// none) and returns the families it revoked.
+func (s *Store) RevokeUserFamilies(ctx context.Context, userID, except string) ([]string, error) {
+	col := s.db.Collection(colTokenFamilies)
+	cur, err := col.Find(ctx, bson.M{"user_id": userID, "revoked_at": nil})
+	if err != nil {
+		return nil, fmt.Errorf("find token families: %w", err)
+	}
+	var fams []tokenFamily
+	if err := cur.All(ctx, &fams); err != nil {
+		return nil, fmt.Errorf("read token families: %w", err)
+	}
+	var ids []string
+	for _, f := range fams {
+		if f.ID == except {
+			continue
+		}
+		if err := s.RevokeTokenFamily(ctx, f.ID); err != nil {
+			return ids, err
+		}
+		ids = append(ids, f.ID)
+	}
+	return ids, nil
+}
+
+// CreateAPIKey inserts k, filling its creation time.
+func (s *Store) CreateAPIKey(ctx context.Context, k *quizflow.APIKey) error {
+	k.CreatedAt = s.now()
+	if _, err := s.db.Collection(colAPIKeys).InsertOne(ctx, newAPIKeyRecord(k)); err != nil {
+		return fmt.Errorf("insert api key: %w", err)
+	}
+	return nil
+}
+
+// APIKey returns API key id if owner owns it (owner "" skips the check),
+// or ENOTFOUND.
+func (s *Store) APIKey(ctx context.Context, id, owner string) (*quizflow.APIKey, error) {
+	var r apiKeyRecord
+	if err := s.findOwned(ctx, colAPIKeys, id, owner, "API key", &r); err != nil {
+		return nil, err
+	}
+	k := r.domain()
+	return &k, nil
+}
+
+// APIKeys returns all of owner's API keys, newest first.
+func (s *Store) APIKeys(ctx context.Context, owner string) ([]quizflow.APIKey, error) {
+	return listOwned(ctx, s, colAPIKeys, owner, nil, apiKeyRecord.domain)
+}
+
+// DeleteAPIKey removes owner's API key id; ENOTFOUND if there is none.
+func (s *Store) DeleteAPIKey(ctx context.Context, owner, id string) error {
+	res, err := s.db.Collection(colAPIKeys).DeleteOne(ctx, bson.M{"_id": id, "owner_id": owner})
+	if err != nil {
+		return fmt.Errorf("delete api key: %w", err)
+	}
+	if res.DeletedCount == 0 {
+		return quizflow.Errorf(quizflow.ENOTFOUND, "API key not found")
+	}
+	return nil
+}
+
+// TouchAPIKey records that API key id was used at at.
+func (s *Store) TouchAPIKey(ctx context.Context, id string, at time.Time) error {
+	_, err := s.db.Collection(colAPIKeys).UpdateOne(ctx, bson.M{"_id": id}, bson.M{"$set": bson.M{"last_used_at": at}})
+	if err != nil {
+		return fmt.Errorf("touch api key: %w", err)
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package quizflow
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Generic error codes. Each maps to one HTTP status in the API.
@@ -39,6 +40,8 @@ type Error struct {
 	Message string
 	// Field names the offending input field of a validation error, if any.
 	Field string
+	// RetryAfter, for ERATELIMIT, says when trying again can succeed.
+	RetryAfter time.Duration
 }
 
 // Error implements error.

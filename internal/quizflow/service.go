@@ -3,6 +3,7 @@ package quizflow
 import (
 	"context"
 	"io"
+	"time"
 )
 
 // The services below are everything QuizFlow does for a user, one
@@ -17,33 +18,117 @@ import (
 // Errors that are not an *Error are internal: the caller shows "internal
 // error" and logs the detail.
 
-// AccountService registers users, logs them in and out, and checks their
-// tokens.
+// AccountService registers users, logs them in and out, checks their
+// tokens and API keys, and grants operator rights.
 type AccountService interface {
 	// Register creates an account and logs it in. It returns EINVALID for
-	// a bad email, name or password and ECONFLICT for a taken email.
+	// a bad email, name or password, ECONFLICT for a taken email and
+	// ERATELIMIT when this client registered too often.
 	Register(ctx context.Context, email, password, name string) (*Session, error)
 	// Login starts a new login. It returns one EUNAUTHORIZED message for
-	// an unknown email or a wrong password.
+	// an unknown email or a wrong password, and ERATELIMIT (with
+	// RetryAfter) after too many failures for the account.
 	Login(ctx context.Context, email, password string) (*Session, error)
 	// Refresh consumes a refresh token and returns the next pair of the
 	// same login. It returns EUNAUTHORIZED for an invalid, expired or
-	// revoked token, and ErrTokenReused (revoking the login) for a token
-	// presented twice.
+	// revoked token, and ErrTokenReused (revoking the login, access tokens
+	// included) for a token presented twice.
 	Refresh(ctx context.Context, refreshToken string) (*Session, error)
-	// Logout revokes the login a refresh token belongs to. It returns
-	// EUNAUTHORIZED for an invalid token.
+	// Logout ends the login a refresh token belongs to, its access tokens
+	// included. It returns EUNAUTHORIZED for an invalid token.
 	Logout(ctx context.Context, refreshToken string) error
-	// Authenticate returns the user of a valid access token, with Admin
-	// set. It returns EUNAUTHORIZED for an invalid or expired token or a
-	// deleted user.
-	Authenticate(ctx context.Context, accessToken string) (*User, error)
+	// LogoutAll ends every login of the principal's user, its own included.
+	LogoutAll(ctx context.Context, p *Principal) error
+	// ChangePassword sets a new password after checking the current one,
+	// ends every other login of the user and returns a fresh session. It
+	// returns EUNAUTHORIZED for a wrong current password, EINVALID for a
+	// weak new one and EFORBIDDEN for an API key.
+	ChangePassword(ctx context.Context, p *Principal, current, next string) (*Session, error)
+	// Authenticate returns who a bearer credential (an access token or an
+	// API key, "qf_...") acts for. It returns EUNAUTHORIZED for an
+	// invalid, expired or revoked credential or a deleted user, and
+	// EUNAVAILABLE when revocation cannot be checked.
+	Authenticate(ctx context.Context, bearer string) (*Principal, error)
 	// CheckPassword returns the user with email if password is theirs,
-	// with Admin set, without starting a login. It returns EUNAUTHORIZED
-	// otherwise.
+	// without starting a login, counting failures as Login does. It
+	// returns EUNAUTHORIZED or ERATELIMIT otherwise.
 	CheckPassword(ctx context.Context, email, password string) (*User, error)
-	// User returns the user with id, with Admin set, or ENOTFOUND.
+	// User returns the user with id, or ENOTFOUND.
 	User(ctx context.Context, id string) (*User, error)
+	// CreateAPIKey makes an API key of the principal's user and returns it
+	// with its secret, shown this once. It returns EINVALID for a bad
+	// name, scope or expiry and EFORBIDDEN when p is itself an API key.
+	CreateAPIKey(ctx context.Context, p *Principal, r APIKeyRequest) (*NewAPIKey, error)
+	// APIKeys lists the user's API keys, newest first (never secrets).
+	// EFORBIDDEN when p is an API key.
+	APIKeys(ctx context.Context, p *Principal) ([]APIKey, error)
+	// DeleteAPIKey revokes one of the user's API keys at once. It returns
+	// ENOTFOUND, or EFORBIDDEN when p is an API key.
+	DeleteAPIKey(ctx context.Context, p *Principal, id string) error
+	// SetOperator grants (or revokes) operator rights to the account with
+	// email, for the operators' CLI. It returns ENOTFOUND for an unknown
+	// account.
+	SetOperator(ctx context.Context, email string, operator bool) (*User, error)
+}
+
+// Principal is who a request acts for: a user through one of their
+// logins, or through one of their API keys with its scopes.
+type Principal struct {
+	User *User
+	// FamilyID is the login an access token belongs to ("" for a key).
+	FamilyID string
+	// APIKeyID and Scopes are set when the credential is an API key.
+	APIKeyID string
+	Scopes   []string
+}
+
+// API key scopes.
+const (
+	ScopeRead  = "read"  // GET and HEAD
+	ScopeWrite = "write" // everything else (implies nothing about reads)
+)
+
+// Can reports whether p may use scope: a login may do anything, an API
+// key only what its scopes list.
+func (p *Principal) Can(scope string) bool {
+	if p.APIKeyID == "" {
+		return true
+	}
+	for _, s := range p.Scopes {
+		if s == scope {
+			return true
+		}
+	}
+	return false
+}
+
+// APIKey is a credential for service-to-service use that acts as its
+// owner within its scopes. Only a hash of its secret is stored.
+type APIKey struct {
+	ID      string   `json:"id"`
+	OwnerID string   `json:"-"`
+	Name    string   `json:"name"`
+	Scopes  []string `json:"scopes"`
+	// Prefix is the start of the secret, to recognise a key by.
+	Prefix     string     `json:"prefix"`
+	Hash       string     `json:"-"`
+	ExpiresAt  *time.Time `json:"expires_at"`
+	LastUsedAt *time.Time `json:"last_used_at"`
+	CreatedAt  time.Time  `json:"created_at"`
+}
+
+// APIKeyRequest asks for a new API key.
+type APIKeyRequest struct {
+	Name   string   `json:"name"`
+	Scopes []string `json:"scopes"`
+	// ExpiresAt, if set, is when the key stops working.
+	ExpiresAt *time.Time `json:"expires_at"`
+}
+
+// NewAPIKey is a key just made, with its secret (shown once).
+type NewAPIKey struct {
+	APIKey
+	Key string `json:"key"`
 }
 
 // DocumentService accepts uploads and manages the documents made of them.
