@@ -6,14 +6,22 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
 	"time"
 )
 
-// MinSecretLen is the shortest JWT secret accepted in production.
+// MinSecretLen is the shortest JWT secret or METRICS_TOKEN accepted in
+// production.
 const MinSecretLen = 32
+
+// Production limits on token lifetimes.
+const (
+	MaxProductionAccessTTL  = time.Hour
+	MaxProductionRefreshTTL = 90 * 24 * time.Hour
+)
 
 // Config is the whole configuration of the API, worker and scheduler. The
 // zero value of each field is replaced by the default named in its comment.
@@ -67,14 +75,27 @@ type Config struct {
 	// LLMRequestsPerMinute and LLMTokensPerMinute are RATE_LIMIT_LLM_RPM and
 	// RATE_LIMIT_LLM_TPM, shared by all workers (defaults 500 and 200000).
 	LLMRequestsPerMinute, LLMTokensPerMinute int
-	// APIRequestsPerMinute is RATE_LIMIT_API_RPM per client IP (default 600; 0 via "off").
+	// APIRequestsPerMinute is RATE_LIMIT_API_RPM per client IP (default 600;
+	// 0, via "off" or 0, disables the limit, which production refuses).
 	APIRequestsPerMinute int
+	// LoginFailures is RATE_LIMIT_LOGIN_FAILURES, the failed logins one
+	// account may have within LoginWindow, RATE_LIMIT_LOGIN_WINDOW, before
+	// further attempts are refused (defaults 10 and 15m). "off" or 0 in
+	// either disables the limit, and then both fields are 0; production
+	// refuses that.
+	LoginFailures int
+	LoginWindow   time.Duration
+	// TrustedProxies is TRUSTED_PROXIES, comma-separated CIDRs or single IPs
+	// of the reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are
+	// believed. Empty (the default) trusts none: the client is the TCP peer.
+	TrustedProxies []netip.Prefix
 	// JWTAccessSecret and JWTRefreshSecret are JWT_ACCESS_SECRET and
 	// JWT_REFRESH_SECRET. Outside production a missing secret is replaced by
 	// a random one (tokens then do not survive a restart).
 	JWTAccessSecret, JWTRefreshSecret string
-	// AccessTTL is JWT_ACCESS_EXPIRES (default 15m); RefreshTTL is
-	// JWT_REFRESH_EXPIRES (default 7d). Both accept Go durations and "Nd".
+	// AccessTTL is JWT_ACCESS_EXPIRES (default 15m; at most 1h in
+	// production); RefreshTTL is JWT_REFRESH_EXPIRES (default 7d; at most 90d
+	// in production). Both accept Go durations and "Nd".
 	AccessTTL, RefreshTTL time.Duration
 	// MaxFileSize is MAX_FILE_SIZE in bytes (default 10 MiB); accepts
 	// suffixes KB, MB, KiB, MiB.
@@ -84,7 +105,9 @@ type Config struct {
 	// AdminEmails is ADMIN_EMAILS, a comma-separated list of accounts that
 	// may open /admin/queues.
 	AdminEmails []string
-	// CORSOrigin is CORS_ORIGIN, allowed browser origins (comma-separated).
+	// CORSOrigin is CORS_ORIGIN, allowed browser origins (comma-separated;
+	// default none, no CORS headers). In production each must be an exact
+	// origin, scheme://host[:port] with http or https, with no "*".
 	CORSOrigin []string
 	// LogLevel is LOG_LEVEL (default info).
 	LogLevel string
@@ -103,8 +126,8 @@ type Config struct {
 	BcryptCost int
 	// MetricsToken is METRICS_TOKEN: when set, GET /metrics (on the API and
 	// on the worker's METRICS_ADDR) requires "Authorization: Bearer
-	// <token>"; empty leaves metrics open, for a scraper inside the
-	// cluster network.
+	// <token>"; empty leaves metrics open, which only development and test
+	// allow. Production requires a random token of MinSecretLen bytes or more.
 	MetricsToken string
 	// MetricsAddr is METRICS_ADDR, where a standalone worker serves GET
 	// /metrics (default ":9091"; "off" gives "", no listener). The API
@@ -143,6 +166,9 @@ func FromEnv(getenv func(string) string) (*Config, error) {
 		LLMRequestsPerMinute: p.int("RATE_LIMIT_LLM_RPM", 500),
 		LLMTokensPerMinute:   p.int("RATE_LIMIT_LLM_TPM", 200000),
 		APIRequestsPerMinute: p.int("RATE_LIMIT_API_RPM", 600),
+		LoginFailures:        p.int("RATE_LIMIT_LOGIN_FAILURES", 10),
+		LoginWindow:          p.duration("RATE_LIMIT_LOGIN_WINDOW", 15*time.Minute),
+		TrustedProxies:       p.prefixes("TRUSTED_PROXIES"),
 		JWTAccessSecret:      p.str("JWT_ACCESS_SECRET", ""),
 		JWTRefreshSecret:     p.str("JWT_REFRESH_SECRET", ""),
 		AccessTTL:            p.duration("JWT_ACCESS_EXPIRES", 15*time.Minute),
@@ -170,6 +196,9 @@ func FromEnv(getenv func(string) string) (*Config, error) {
 		c.AdminEmails[i] = strings.ToLower(e)
 	}
 	p.check(c)
+	if c.LoginFailures == 0 || c.LoginWindow == 0 {
+		c.LoginFailures, c.LoginWindow = 0, 0
+	}
 	if len(p.errs) > 0 {
 		return nil, fmt.Errorf("configuration: %w", errors.Join(p.errs...))
 	}
@@ -186,20 +215,7 @@ func (p *parser) check(c *Config) {
 		p.fail("PORT", "must be a port number (0-65535)")
 	}
 	if c.Production() {
-		for _, s := range []struct{ name, val string }{
-			{"JWT_ACCESS_SECRET", c.JWTAccessSecret},
-			{"JWT_REFRESH_SECRET", c.JWTRefreshSecret},
-		} {
-			switch {
-			case s.val == "":
-				p.fail(s.name, "is required in production")
-			case len(s.val) < MinSecretLen:
-				p.fail(s.name, "must be at least %d bytes in production (got %d)", MinSecretLen, len(s.val))
-			}
-		}
-		if c.JWTAccessSecret != "" && c.JWTAccessSecret == c.JWTRefreshSecret {
-			p.fail("JWT_REFRESH_SECRET", "must differ from JWT_ACCESS_SECRET")
-		}
+		p.checkProduction(c)
 	}
 	if c.AccessTTL <= 0 {
 		p.fail("JWT_ACCESS_EXPIRES", "must be positive")
@@ -238,13 +254,17 @@ func (p *parser) check(c *Config) {
 			p.fail("METRICS_ADDR", "must have a port number (0-65535)")
 		}
 	}
-	if c.MetricsToken != "" {
-		if strings.ContainsAny(c.MetricsToken, " \t\r\n") {
-			p.fail("METRICS_TOKEN", "must not contain whitespace")
-		}
-		if c.Production() && len(c.MetricsToken) < 16 {
-			p.fail("METRICS_TOKEN", "must be at least 16 bytes in production (got %d)", len(c.MetricsToken))
-		}
+	if strings.ContainsAny(c.MetricsToken, " \t\r\n") {
+		p.fail("METRICS_TOKEN", "must not contain whitespace")
+	}
+	if c.APIRequestsPerMinute < 0 {
+		p.fail("RATE_LIMIT_API_RPM", "must not be negative (off disables the limit)")
+	}
+	if c.LoginFailures < 0 {
+		p.fail("RATE_LIMIT_LOGIN_FAILURES", "must not be negative (off disables the limit)")
+	}
+	if c.LoginWindow < 0 {
+		p.fail("RATE_LIMIT_LOGIN_WINDOW", "must not be negative (off disables the limit)")
 	}
 	if len(c.S3Bucket) < 3 {
 		p.fail("S3_BUCKET", "must be at least 3 characters")
@@ -260,6 +280,77 @@ func (p *parser) check(c *Config) {
 			p.fail(u.name, "must be a URL with a scheme and host")
 		}
 	}
+}
+
+// checkProduction refuses what is tolerable on a laptop but not facing the
+// internet: guessable or missing secrets, open metrics, wildcard CORS, no
+// rate limits and long-lived tokens.
+func (p *parser) checkProduction(c *Config) {
+	const random = "use a random value such as the output of `openssl rand -hex 32`"
+	for _, s := range []struct{ name, val string }{
+		{"JWT_ACCESS_SECRET", c.JWTAccessSecret},
+		{"JWT_REFRESH_SECRET", c.JWTRefreshSecret},
+		{"METRICS_TOKEN", c.MetricsToken},
+	} {
+		switch {
+		case s.val == "" && s.name == "METRICS_TOKEN":
+			p.fail(s.name, "is required in production: /metrics is served on the API's PORT and on each worker's METRICS_ADDR "+
+				"and must not be open to whoever reaches them; %s and give it to the scraper as a bearer token", random)
+		case s.val == "":
+			p.fail(s.name, "is required in production; %s", random)
+		case len(s.val) < MinSecretLen:
+			p.fail(s.name, "must be at least %d bytes in production (got %d); %s", MinSecretLen, len(s.val), random)
+		default:
+			if why := weakSecret(s.val); why != "" {
+				p.fail(s.name, "looks guessable (it %s); %s", why, random)
+			}
+		}
+	}
+	if c.JWTAccessSecret != "" && c.JWTAccessSecret == c.JWTRefreshSecret {
+		p.fail("JWT_REFRESH_SECRET", "must differ from JWT_ACCESS_SECRET")
+	}
+	if c.AccessTTL > MaxProductionAccessTTL {
+		p.fail("JWT_ACCESS_EXPIRES", "must be at most 1h in production (got %s): a stolen access token works until it expires", fmtDuration(c.AccessTTL))
+	}
+	if c.RefreshTTL > MaxProductionRefreshTTL {
+		p.fail("JWT_REFRESH_EXPIRES", "must be at most 90d in production (got %s)", fmtDuration(c.RefreshTTL))
+	}
+	if c.APIRequestsPerMinute == 0 {
+		p.fail("RATE_LIMIT_API_RPM", "must not be off or 0 in production; set requests per minute per client IP (default 600)")
+	}
+	if c.LoginFailures == 0 {
+		p.fail("RATE_LIMIT_LOGIN_FAILURES", "must not be off or 0 in production; set the failed logins allowed per account per RATE_LIMIT_LOGIN_WINDOW (default 10)")
+	}
+	if c.LoginWindow == 0 {
+		p.fail("RATE_LIMIT_LOGIN_WINDOW", "must not be off or 0 in production; set the window of RATE_LIMIT_LOGIN_FAILURES (default 15m)")
+	}
+	for _, o := range c.CORSOrigin {
+		if strings.Contains(o, "*") {
+			p.fail("CORS_ORIGIN", "must not contain * in production (got %q); list the exact origins of your web app, e.g. https://app.example.com", o)
+		} else if !isOrigin(o) {
+			p.fail("CORS_ORIGIN", "entry %q is not an origin: in production each must be http:// or https:// and a host "+
+				"(and port), in lower case, with no path or trailing slash, e.g. https://app.example.com", o)
+		}
+	}
+}
+
+// isOrigin reports whether o is a browser origin as sent in an Origin
+// header, which CORS compares byte for byte: scheme://host[:port].
+func isOrigin(o string) bool {
+	u, err := url.Parse(o)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return false
+	}
+	return o == strings.ToLower(u.Scheme+"://"+u.Host)
+}
+
+// fmtDuration formats d as "Nd" when it is whole days, as JWT_*_EXPIRES may
+// be set, and as a Go duration otherwise.
+func fmtDuration(d time.Duration) string {
+	if d >= 24*time.Hour && d%(24*time.Hour) == 0 {
+		return fmt.Sprintf("%dd", d/(24*time.Hour))
+	}
+	return d.String()
 }
 
 type parser struct {
@@ -312,6 +403,9 @@ func (p *parser) duration(name string, def time.Duration) time.Duration {
 	if v == "" {
 		return def
 	}
+	if v == "off" {
+		return 0
+	}
 	if days, ok := strings.CutSuffix(v, "d"); ok {
 		n, err := strconv.Atoi(days)
 		if err == nil {
@@ -356,6 +450,33 @@ func (p *parser) list(name string) []string {
 		if s = strings.TrimSpace(s); s != "" {
 			out = append(out, s)
 		}
+	}
+	return out
+}
+
+// prefixes reads a comma-separated list of CIDRs or single IP addresses (a
+// single address becomes a /32 or /128).
+func (p *parser) prefixes(name string) []netip.Prefix {
+	var out []netip.Prefix
+	for _, v := range p.list(name) {
+		var pre netip.Prefix
+		var err error
+		if strings.Contains(v, "/") {
+			pre, err = netip.ParsePrefix(v)
+		} else {
+			var a netip.Addr
+			if a, err = netip.ParseAddr(v); err == nil && a.Zone() == "" {
+				pre = netip.PrefixFrom(a, a.BitLen())
+			}
+		}
+		if err != nil || !pre.IsValid() {
+			p.fail(name, "entry %q is not an IP address or CIDR (e.g. 10.0.0.0/8, 192.0.2.7, fd00::/8)", v)
+			continue
+		}
+		if a := pre.Addr(); a.Is4In6() && pre.Bits() >= 96 {
+			pre = netip.PrefixFrom(a.Unmap(), pre.Bits()-96) // peers are seen as IPv4
+		}
+		out = append(out, pre.Masked())
 	}
 	return out
 }

@@ -21,19 +21,26 @@ func TestDefaults(t *testing.T) {
 	if c.Production() {
 		t.Error("default env is production")
 	}
+	if c.LoginFailures != 10 || c.LoginWindow != 15*time.Minute || c.TrustedProxies != nil || c.APIRequestsPerMinute != 600 {
+		t.Errorf("defaults = login %d per %v, proxies %v, api rpm %d", c.LoginFailures, c.LoginWindow, c.TrustedProxies, c.APIRequestsPerMinute)
+	}
 }
 
 func TestProductionSecrets(t *testing.T) {
-	strong := strings.Repeat("a", 32)
+	strong := randomHex(t, 32)
+	prod := func(m map[string]string) map[string]string {
+		m["APP_ENV"], m["METRICS_TOKEN"] = "production", randomHex(t, 32)
+		return m
+	}
 	tests := []struct {
 		name    string
 		env     map[string]string
 		wantErr []string // substrings; empty = no error
 	}{
-		{"missing", map[string]string{"APP_ENV": "production"}, []string{"JWT_ACCESS_SECRET is required", "JWT_REFRESH_SECRET is required"}},
-		{"short", map[string]string{"APP_ENV": "production", "JWT_ACCESS_SECRET": "short", "JWT_REFRESH_SECRET": strong}, []string{"JWT_ACCESS_SECRET must be at least 32 bytes"}},
-		{"same", map[string]string{"APP_ENV": "production", "JWT_ACCESS_SECRET": strong, "JWT_REFRESH_SECRET": strong}, []string{"JWT_REFRESH_SECRET must differ"}},
-		{"ok", map[string]string{"APP_ENV": "production", "JWT_ACCESS_SECRET": strong, "JWT_REFRESH_SECRET": strings.Repeat("b", 40)}, nil},
+		{"missing", prod(map[string]string{}), []string{"JWT_ACCESS_SECRET is required", "JWT_REFRESH_SECRET is required"}},
+		{"short", prod(map[string]string{"JWT_ACCESS_SECRET": "short", "JWT_REFRESH_SECRET": strong}), []string{"JWT_ACCESS_SECRET must be at least 32 bytes"}},
+		{"same", prod(map[string]string{"JWT_ACCESS_SECRET": strong, "JWT_REFRESH_SECRET": strong}), []string{"JWT_REFRESH_SECRET must differ"}},
+		{"ok", prod(map[string]string{"JWT_ACCESS_SECRET": strong, "JWT_REFRESH_SECRET": randomHex(t, 40)}), nil},
 		{"dev needs none", map[string]string{}, nil},
 	}
 	for _, tt := range tests {

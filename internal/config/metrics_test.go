@@ -6,11 +6,11 @@ import (
 )
 
 func TestMetricsSettings(t *testing.T) {
-	strong := strings.Repeat("a", 32)
 	prod := func(m map[string]string) map[string]string {
-		m["APP_ENV"], m["JWT_ACCESS_SECRET"], m["JWT_REFRESH_SECRET"] = "production", strong, strings.Repeat("b", 32)
+		m["APP_ENV"], m["JWT_ACCESS_SECRET"], m["JWT_REFRESH_SECRET"] = "production", randomHex(t, 32), randomHex(t, 32)
 		return m
 	}
+	token := randomHex(t, 32)
 	tests := []struct {
 		name      string
 		env       map[string]string
@@ -25,8 +25,10 @@ func TestMetricsSettings(t *testing.T) {
 		{"bad port", map[string]string{"METRICS_ADDR": ":http-ish"}, "", "", "METRICS_ADDR must have a port number"},
 		{"token", map[string]string{"METRICS_TOKEN": " tok "}, ":9091", "tok", ""},
 		{"token with space", map[string]string{"METRICS_TOKEN": "a b"}, "", "", "METRICS_TOKEN must not contain whitespace"},
-		{"short token in production", prod(map[string]string{"METRICS_TOKEN": "short"}), "", "", "METRICS_TOKEN must be at least 16 bytes"},
-		{"token in production", prod(map[string]string{"METRICS_TOKEN": strings.Repeat("t", 16)}), ":9091", strings.Repeat("t", 16), ""},
+		{"no token in production", prod(map[string]string{}), "", "", "METRICS_TOKEN is required in production"},
+		{"short token in production", prod(map[string]string{"METRICS_TOKEN": "short"}), "", "", "METRICS_TOKEN must be at least 32 bytes"},
+		{"weak token in production", prod(map[string]string{"METRICS_TOKEN": strings.Repeat("t", 32)}), "", "", "METRICS_TOKEN looks guessable"},
+		{"token in production", prod(map[string]string{"METRICS_TOKEN": token}), ":9091", token, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

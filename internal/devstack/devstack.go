@@ -4,6 +4,9 @@
 // SQLite, S3 is gofakes3 persisted under the data directory, and generation
 // is offline unless OPENAI_API_KEY is set. Each of MONGODB_URI, REDIS_URL and
 // S3_ENDPOINT, when set, replaces its embedded service.
+//
+// It is for one laptop: it refuses APP_ENV=production, listens on 127.0.0.1
+// unless HOST says otherwise, and keeps the API's rate limit on.
 package devstack
 
 import (
@@ -13,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -27,6 +31,9 @@ import (
 // Run starts the stack and serves until ctx ends. getenv reads the
 // environment; stdout gets the URLs, stderr the logs.
 func Run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writer) error {
+	if strings.EqualFold(strings.TrimSpace(getenv("APP_ENV")), "production") {
+		return ErrProduction
+	}
 	dataDir := getenv("QUIZFLOW_DATA")
 	if dataDir == "" {
 		dataDir = "data"
@@ -94,12 +101,19 @@ func Run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 			env[name] = sec
 		}
 	}
+	// TODO(operators): the dev account is made an operator through
+	// ADMIN_EMAILS; this changes when ADMIN_EMAILS gives way to an explicit
+	// grant command.
 	if getenv("ADMIN_EMAILS") == "" {
 		env["ADMIN_EMAILS"] = DevEmail
 	}
-	if getenv("RATE_LIMIT_API_RPM") == "" {
-		env["RATE_LIMIT_API_RPM"] = "off"
+	// The dev account's password is public: only this machine may reach it.
+	if strings.TrimSpace(getenv("HOST")) == "" {
+		env["HOST"] = DefaultHost
 	}
+	// RATE_LIMIT_API_RPM keeps its default of 600 requests a minute: local
+	// use (`submit` polls 200 a minute) stays under it, and the limiter runs
+	// as it does in production.
 
 	cfg, err := config.FromEnv(get)
 	if err != nil {
@@ -123,10 +137,14 @@ func Run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 	g, ctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
 		return a.RunAPI(ctx, func(addr string) {
-			base := "http://" + strings.Replace(addr, "[::]", "127.0.0.1", 1)
+			base := "http://" + browsable(addr)
 			fmt.Fprintf(stdout, "generation %s\n", gen)
-			fmt.Fprintf(stdout, "data       %s\n\n", dataDir)
-			fmt.Fprintf(stdout, "QuizFlow is running:\n  API        %s/v1\n  health     %s/healthz  %s/readyz\n  queues UI  %s/admin/queues (log in as an ADMIN_EMAILS user; dev user %s)\n\n",
+			fmt.Fprintf(stdout, "data       %s\n", dataDir)
+			fmt.Fprintf(stdout, "listening  %s\n", addr)
+			if !loopback(addr) {
+				fmt.Fprintf(stdout, "warning    %s is reachable from other machines, and the dev account's password is public\n", addr)
+			}
+			fmt.Fprintf(stdout, "\nQuizFlow is running:\n  API        %s/v1\n  health     %s/healthz  %s/readyz\n  queues UI  %s/admin/queues (log in as an ADMIN_EMAILS user; dev user %s)\n\n",
 				base, base, base, base, DevEmail)
 			fmt.Fprintf(stdout, "Try: go run ./cmd/quizflow submit internal/extract/testdata/libreoffice-handbook-10p.pdf\n")
 		})
@@ -145,6 +163,36 @@ const (
 	DevEmail    = "dev@quizflow.local"
 	DevPassword = "quizflow-dev-password"
 )
+
+// DefaultHost is where the API listens when HOST is not set.
+const DefaultHost = "127.0.0.1"
+
+// ErrProduction is Run's answer to APP_ENV=production.
+var ErrProduction = errors.New("quizflow dev refuses APP_ENV=production: it runs embedded stand-ins for MongoDB, Redis and S3 " +
+	"and a dev account whose password is public (" + DevEmail + "); in production run cmd/api, cmd/worker and cmd/scheduler")
+
+// browsable turns a listening address into one a browser on this machine
+// can open: a wildcard address becomes 127.0.0.1.
+func browsable(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	return net.JoinHostPort(host, port)
+}
+
+// loopback reports whether addr is reachable only from this machine.
+func loopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
 
 func persistentSecret(path string) (string, error) {
 	if b, err := os.ReadFile(path); err == nil && len(strings.TrimSpace(string(b))) >= 32 {
