@@ -28,6 +28,12 @@ const AdminRoot = adminRoot
 // requests carry no bearer header, so a browser signs in with HTTP Basic
 // auth (email and password), which sets a signed, HttpOnly, SameSite=Strict
 // session cookie scoped to /admin; API clients may send a bearer token.
+//
+// Basic credentials and bearer tokens only sign in (GET, HEAD, OPTIONS): a
+// browser resends cached Basic credentials with any request, cross-site
+// ones included, so a request that changes something (pausing a queue,
+// deleting tasks) needs the session cookie and must come from the UI's
+// own origin (sameOrigin); anything else is refused with 403.
 func (s *Server) mountAdmin(e *echo.Echo) {
 	if s.AdminUI == nil {
 		return
@@ -41,6 +47,10 @@ func (s *Server) mountAdmin(e *echo.Echo) {
 func (s *Server) requireAdmin(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		ctx := c.Request().Context()
+		changing := stateChanging(c.Request().Method)
+		if changing && !sameOrigin(c) {
+			return quizflow.Errorf(quizflow.EFORBIDDEN, "Cross-site request refused: changes to the queues must come from the queue UI's own pages.")
+		}
 		if ck, err := c.Cookie(adminCookie); err == nil {
 			// The cookie proves who signed in; whether they are still an
 			// operator is checked each time, so removal takes effect at once.
@@ -50,13 +60,19 @@ func (s *Server) requireAdmin(next echo.HandlerFunc) echo.HandlerFunc {
 				}
 			}
 		}
+		if changing {
+			return quizflow.Errorf(quizflow.EFORBIDDEN, "Sign in first: open %s in the browser (a GET), then retry; changes need the session that starts, not credentials alone.", adminRoot)
+		}
 		var user *quizflow.User
 		if tok, ok := strings.CutPrefix(c.Request().Header.Get(echo.HeaderAuthorization), "Bearer "); ok {
-			u, err := s.Accounts.Authenticate(ctx, tok)
+			p, err := s.Accounts.Authenticate(ctx, tok)
 			if err != nil {
 				return bearerChallenge(c, err)
 			}
-			user = u
+			if p.APIKeyID != "" {
+				return quizflow.Errorf(quizflow.EFORBIDDEN, "API keys cannot open the operators' UI.")
+			}
+			user = p.User
 		} else if email, pw, ok := c.Request().BasicAuth(); ok {
 			u, err := s.Accounts.CheckPassword(ctx, email, pw)
 			if err == nil {

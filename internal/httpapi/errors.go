@@ -3,6 +3,8 @@ package httpapi
 import (
 	"errors"
 	"net/http"
+	"strconv"
+	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/rs/zerolog"
@@ -67,6 +69,9 @@ func errorHandler(log zerolog.Logger) echo.HTTPErrorHandler {
 		case errors.As(err, &qe):
 			d.Code, d.Message, d.Field = qe.Code, qe.Message, qe.Field
 			status = statusOf(qe.Code)
+			if qe.RetryAfter > 0 {
+				c.Response().Header().Set("Retry-After", strconv.Itoa(int((qe.RetryAfter+time.Second-1)/time.Second)))
+			}
 		case errors.As(err, &mbe):
 			status, d.Code, d.Message = http.StatusRequestEntityTooLarge, quizflow.ETOOLARGE, "The request body is too large."
 		case errors.As(err, &he):
@@ -100,6 +105,8 @@ func httpCode(status int) string {
 		return quizflow.ENOTFOUND
 	case http.StatusMethodNotAllowed:
 		return "method_not_allowed"
+	case http.StatusRequestTimeout:
+		return codeRequestTimeout
 	case http.StatusUnauthorized:
 		return quizflow.EUNAUTHORIZED
 	case http.StatusForbidden:

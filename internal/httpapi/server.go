@@ -6,13 +6,13 @@ package httpapi
 import (
 	"context"
 	"net/http"
+	"net/netip"
 	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 	"github.com/rs/zerolog"
-	"golang.org/x/time/rate"
 
 	"github.com/quizflow/quizflow/internal/quizflow"
 	"github.com/quizflow/quizflow/internal/serve"
@@ -23,12 +23,40 @@ type Config struct {
 	// MaxFileSize is the largest accepted upload, in bytes; the request
 	// body may be 64 KiB larger, for the other form fields.
 	MaxFileSize int64
-	// APIRequestsPerMinute limits requests per client IP; 0 disables.
-	APIRequestsPerMinute int
 	// CORSOrigins lists allowed browser origins; empty allows none.
 	CORSOrigins []string
 	// AdminSecret signs the operators' UI cookie.
 	AdminSecret []byte
+
+	// TrustedProxies are the networks of the reverse proxies in front of
+	// the API. Only a request whose connection comes from one of them is
+	// believed about its client: X-Forwarded-For, read from the right up
+	// to the first address that is not a trusted proxy, gives the client
+	// IP (for rate limits and logs), and X-Forwarded-Proto the scheme (for
+	// HSTS, the queue UI's cookie and its same-origin check). Empty (the
+	// default) trusts no one: the client is the connection's peer, both
+	// headers are ignored. Loopback and private networks are trusted only
+	// if listed.
+	TrustedProxies []netip.Prefix
+
+	// Request bodies are bounded in time, so a client trickling its body
+	// cannot hold connections open; one that is too slow is answered 408
+	// (code request_timeout) and its connection closed.
+	//
+	// BodyIdleTimeout is the longest a request body may pause between
+	// reads. Zero (or negative) means 10 seconds.
+	BodyIdleTimeout time.Duration
+	// BodyTimeout bounds the whole body of every request but an upload:
+	// small JSON bodies. Zero means 10 seconds.
+	BodyTimeout time.Duration
+	// UploadMinRate is the average rate, in bytes per second, the body of
+	// an upload (POST /v1/documents) must keep once UploadGrace has
+	// passed, so an upload may take at most UploadGrace + (MaxFileSize +
+	// 64 KiB) / UploadMinRate. Zero means 16 KiB/s.
+	UploadMinRate int64
+	// UploadGrace is how long an upload may run before UploadMinRate
+	// applies. Zero means 10 seconds.
+	UploadGrace time.Duration
 }
 
 // Deps are the services the API calls. Handlers parse a request, call one
@@ -45,12 +73,18 @@ type Deps struct {
 	// Ready lists, by name, the checks of the backing services that
 	// GET /readyz runs.
 	Ready map[string]func(context.Context) error
+	// IPLimit, if set, limits requests per client IP on every route but
+	// the health checks; RegisterLimit, registrations per client IP. Both
+	// are shared by all replicas (ratelimit.Gate in Redis).
+	IPLimit, RegisterLimit Limiter
 	// JobEvents, if set, wakes a job's event stream as soon as this
 	// process changes the job; streams poll the store as well, for changes
 	// made by other processes.
 	JobEvents JobWatcher
 	// AdminUI, if set, is the operators' queue UI (asynqmon), served at
-	// /admin/queues to operators only.
+	// /admin/queues to operators only. New asks it once for its index
+	// page, to allow that page's inline scripts (by hash) in the UI's
+	// Content-Security-Policy.
 	AdminUI http.Handler
 	Config  Config
 }
@@ -68,6 +102,9 @@ type Server struct {
 	// streams end instead of holding the shutdown up.
 	closing   chan struct{}
 	closeOnce sync.Once
+	// adminCSP is the Content-Security-Policy of the queue UI's answers
+	// (adminPolicy), "" without AdminUI.
+	adminCSP string
 }
 
 // New returns the API server; Handler serves it.
@@ -76,11 +113,18 @@ func New(d Deps) *Server {
 	e := s.echo
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = errorHandler(d.Log)
-	// Client IPs (for rate limits and logs) come from X-Forwarded-For only
-	// when the hop that set it is a trusted proxy (loopback or a private
-	// network, as load balancers are); otherwise from the connection, so
-	// a client cannot spoof its way past the limit.
-	e.IPExtractor = echo.ExtractIPFromXFFHeader()
+	// Client IPs (for rate limits and logs) and the scheme come from
+	// forwarding headers only when the hop that set them is one of
+	// Config.TrustedProxies; otherwise from the connection, so a client
+	// cannot spoof its way past the limit.
+	s.setProxyTrust(d.Config.TrustedProxies)
+	if d.AdminUI != nil {
+		page, err := indexPage(d.AdminUI)
+		if err != nil {
+			d.Log.Warn().Err(err).Msg("queue UI: no index page; its inline scripts will be refused")
+		}
+		s.adminCSP = adminPolicy(inlineScripts(page))
+	}
 	e.Use(middleware.RequestIDWithConfig(middleware.RequestIDConfig{
 		// Accept a caller's ID only if it is short and plain.
 		Generator: func() string { return newRequestID() },
@@ -92,20 +136,13 @@ func New(d Deps) *Server {
 		XSSProtection: "0", ContentTypeNosniff: "nosniff", XFrameOptions: "DENY",
 		ReferrerPolicy: "no-referrer",
 	}))
+	e.Use(s.securityHeaders)
+	e.Use(limitBodies(d.Config.bodyLimits()))
 	if len(d.Config.CORSOrigins) > 0 {
 		e.Use(middleware.CORSWithConfig(middleware.CORSConfig{AllowOrigins: d.Config.CORSOrigins}))
 	}
-	if n := d.Config.APIRequestsPerMinute; n > 0 {
-		e.Use(middleware.RateLimiterWithConfig(middleware.RateLimiterConfig{
-			Skipper: func(c echo.Context) bool { return c.Path() == "/healthz" || c.Path() == "/readyz" },
-			Store: middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
-				Rate: rate.Limit(float64(n) / 60), Burst: max(n/6, 10), ExpiresIn: 3 * time.Minute,
-			}),
-			DenyHandler: func(c echo.Context, _ string, _ error) error {
-				c.Response().Header().Set("Retry-After", "10")
-				return echo.NewHTTPError(http.StatusTooManyRequests, "Too many requests; slow down and retry shortly.")
-			},
-		}))
+	if d.IPLimit != nil {
+		e.Use(s.limitByIP(d.IPLimit, func(c echo.Context) bool { return c.Path() == "/healthz" || c.Path() == "/readyz" }))
 	}
 	s.routes()
 	return s
@@ -116,6 +153,12 @@ func (s *Server) Handler() http.Handler { return s.echo }
 
 // Serve serves on addr until ctx ends, then shuts down gracefully, letting
 // in-flight requests finish for up to 15 seconds.
+//
+// The server bounds the request head (ReadHeaderTimeout) and idle
+// keep-alive connections; it sets no ReadTimeout, which would cut large
+// uploads, and no WriteTimeout, which would cut job event streams: bodies
+// are bounded per request instead (limitBodies, Config.BodyIdleTimeout and
+// the fields after it).
 func (s *Server) Serve(ctx context.Context, addr string, ready func(addr string)) error {
 	srv := &http.Server{
 		Addr:              addr,
