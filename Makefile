@@ -30,8 +30,13 @@ bench:
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -o bin/ ./cmd/...
 
+# Each fuzz target for a short time: extraction, the email canonicaliser and
+# the spreadsheet cell neutraliser (FUZZTIME to change).
+FUZZTIME ?= 30s
 fuzz:
-	$(GO) test -run '^$$' -fuzz FuzzExtract -fuzztime 60s ./internal/extract/
+	$(GO) test -run '^$$' -fuzz FuzzExtract -fuzztime $(FUZZTIME) ./internal/extract/
+	$(GO) test -run '^$$' -fuzz FuzzCanonical -fuzztime $(FUZZTIME) ./internal/emailaddr/
+	$(GO) test -run '^$$' -fuzz FuzzCellNeutraliser -fuzztime $(FUZZTIME) ./internal/export/
 
 compose-check:
 	docker-compose config -q

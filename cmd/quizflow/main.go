@@ -2,6 +2,7 @@
 //
 //	quizflow dev           run api, worker and scheduler on embedded services
 //	quizflow submit FILE   upload a document, follow its job, print the quiz
+//	quizflow admin grant|revoke EMAIL   give or take operator rights
 package main
 
 import (
@@ -19,6 +20,7 @@ import (
 const usage = `usage:
   quizflow dev                 run the whole system on embedded services (PORT, QUIZFLOW_DATA)
   quizflow submit [flags] FILE upload FILE, show progress and print the quiz (-h for flags)
+  quizflow admin grant EMAIL   make an account an operator (revoke EMAIL takes it back)
 `
 
 func main() {
@@ -44,6 +46,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return devstack.Run(ctx, getenv, stdout, stderr)
 	case "submit":
 		return submit(ctx, args[1:], getenv, stdout, stderr)
+	case "admin":
+		return admin(ctx, args[1:], getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

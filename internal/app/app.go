@@ -28,6 +28,8 @@ import (
 	"github.com/quizflow/quizflow/internal/jobwatch"
 	"github.com/quizflow/quizflow/internal/metrics"
 	"github.com/quizflow/quizflow/internal/mongostore"
+	"github.com/quizflow/quizflow/internal/ratelimit"
+	"github.com/quizflow/quizflow/internal/revocation"
 	"github.com/quizflow/quizflow/internal/s3blob"
 	"github.com/quizflow/quizflow/internal/scheduler"
 	"github.com/quizflow/quizflow/internal/usecase"
@@ -109,9 +111,12 @@ func Open(ctx context.Context, cfg *config.Config, log zerolog.Logger) (*App, er
 	}
 	a.Auth, err = auth.New(auth.Config{
 		AccessSecret: accessSecret, RefreshSecret: refreshSecret,
-		AccessTTL: cfg.AccessTTL, RefreshTTL: cfg.RefreshTTL, AdminEmails: cfg.AdminEmails,
-		BcryptCost: cfg.BcryptCost,
-	}, a.Store)
+		AccessTTL: cfg.AccessTTL, RefreshTTL: cfg.RefreshTTL, BcryptCost: cfg.BcryptCost,
+	}, auth.Deps{
+		Log: log, Store: a.Store,
+		Revocations:   revocation.New(a.Redis, cfg.AccessTTL),
+		LoginAttempts: a.loginGate(),
+	})
 	if err != nil {
 		a.Close()
 		return nil, err
@@ -129,6 +134,20 @@ func Open(ctx context.Context, cfg *config.Config, log zerolog.Logger) (*App, er
 	})
 	return a, nil
 }
+
+// loginGate limits password attempts per account: LoginFailures per
+// LoginWindow, shared by every replica through Redis.
+func (a *App) loginGate() auth.Limiter {
+	if a.Cfg.LoginFailures <= 0 {
+		return nil
+	}
+	return ratelimit.NewGate(a.Redis, "login", a.Cfg.LoginFailures, a.Cfg.LoginWindow)
+}
+
+// registrationsPerHour bounds sign-ups per client IP: enough for a school
+// behind one address, few enough that probing which addresses have
+// accounts (registration answers 409 for a taken one) stays slow.
+const registrationsPerHour = 30
 
 func randomSecret() []byte {
 	b := make([]byte, 32)
@@ -169,13 +188,24 @@ func (a *App) API() *httpapi.Server {
 			"mongodb": a.Store.Ping,
 			"s3":      a.Blobs.Ping,
 		},
-		JobEvents: a.JobEvents,
-		AdminUI:   asynqmon.New(asynqmon.Options{RootPath: httpapi.AdminRoot, RedisConnOpt: a.RedisOpt}),
+		JobEvents:     a.JobEvents,
+		IPLimit:       a.ipGate(),
+		RegisterLimit: ratelimit.NewGate(a.Redis, "register", registrationsPerHour, time.Hour),
+		AdminUI:       asynqmon.New(asynqmon.Options{RootPath: httpapi.AdminRoot, RedisConnOpt: a.RedisOpt}),
 		Config: httpapi.Config{
-			MaxFileSize: a.Cfg.MaxFileSize, APIRequestsPerMinute: a.Cfg.APIRequestsPerMinute,
-			CORSOrigins: a.Cfg.CORSOrigin, AdminSecret: secret,
+			MaxFileSize: a.Cfg.MaxFileSize, CORSOrigins: a.Cfg.CORSOrigin, AdminSecret: secret,
+			TrustedProxies: a.Cfg.TrustedProxies,
 		},
 	}).WithMetrics(a.Metrics, a.Cfg.MetricsToken)
+}
+
+// ipGate limits requests per client IP (RATE_LIMIT_API_RPM), shared by
+// every API replica through Redis; nil when the limit is off.
+func (a *App) ipGate() httpapi.Limiter {
+	if a.Cfg.APIRequestsPerMinute <= 0 {
+		return nil
+	}
+	return ratelimit.NewGate(a.Redis, "ip", a.Cfg.APIRequestsPerMinute, time.Minute)
 }
 
 // RunAPI serves the API on cfg.Port until ctx ends. ready, if set, is told

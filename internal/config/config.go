@@ -102,9 +102,6 @@ type Config struct {
 	MaxFileSize int64
 	// MaxPages is MAX_PAGES, the most pages read from one document (default 500).
 	MaxPages int
-	// AdminEmails is ADMIN_EMAILS, a comma-separated list of accounts that
-	// may open /admin/queues.
-	AdminEmails []string
 	// CORSOrigin is CORS_ORIGIN, allowed browser origins (comma-separated;
 	// default none, no CORS headers). In production each must be an exact
 	// origin, scheme://host[:port] with http or https, with no "*".
@@ -175,7 +172,6 @@ func FromEnv(getenv func(string) string) (*Config, error) {
 		RefreshTTL:           p.duration("JWT_REFRESH_EXPIRES", 7*24*time.Hour),
 		MaxFileSize:          p.size("MAX_FILE_SIZE", 10<<20),
 		MaxPages:             p.int("MAX_PAGES", 500),
-		AdminEmails:          p.list("ADMIN_EMAILS"),
 		CORSOrigin:           p.list("CORS_ORIGIN"),
 		LogLevel:             p.str("LOG_LEVEL", "info"),
 		WorkerConcurrency:    p.int("WORKER_CONCURRENCY", 10),
@@ -191,9 +187,6 @@ func FromEnv(getenv func(string) string) (*Config, error) {
 	}
 	if c.MetricsAddr == "off" {
 		c.MetricsAddr = ""
-	}
-	for i, e := range c.AdminEmails {
-		c.AdminEmails[i] = strings.ToLower(e)
 	}
 	p.check(c)
 	if c.LoginFailures == 0 || c.LoginWindow == 0 {
@@ -287,6 +280,11 @@ func (p *parser) check(c *Config) {
 // rate limits and long-lived tokens.
 func (p *parser) checkProduction(c *Config) {
 	const random = "use a random value such as the output of `openssl rand -hex 32`"
+	for _, pr := range c.TrustedProxies {
+		if pr.Bits() < 8 {
+			p.fail("TRUSTED_PROXIES", "%s would believe X-Forwarded-For from almost anyone; list your proxies' own networks", pr)
+		}
+	}
 	for _, s := range []struct{ name, val string }{
 		{"JWT_ACCESS_SECRET", c.JWTAccessSecret},
 		{"JWT_REFRESH_SECRET", c.JWTRefreshSecret},

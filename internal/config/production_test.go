@@ -52,6 +52,8 @@ func TestProduction(t *testing.T) {
 			"CORS_ORIGIN": "https://app.example.com, http://localhost:3000", "TRUSTED_PROXIES": "10.0.0.0/8",
 		}, ""},
 
+		{"every address a trusted proxy", map[string]string{"TRUSTED_PROXIES": "10.0.0.0/8,0.0.0.0/0"}, "TRUSTED_PROXIES 0.0.0.0/0 would believe"},
+		{"a proxy network", map[string]string{"TRUSTED_PROXIES": "10.0.0.0/8"}, ""},
 		{"access secret missing", map[string]string{"JWT_ACCESS_SECRET": ""}, "JWT_ACCESS_SECRET is required in production"},
 		{"access secret short", map[string]string{"JWT_ACCESS_SECRET": "s3cr3t"}, "JWT_ACCESS_SECRET must be at least 32 bytes"},
 		{"access secret one byte", map[string]string{"JWT_ACCESS_SECRET": strings.Repeat("a", 32)}, "JWT_ACCESS_SECRET looks guessable (it is one byte repeated)"},

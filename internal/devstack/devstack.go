@@ -26,6 +26,7 @@ import (
 	"github.com/quizflow/quizflow/internal/app"
 	"github.com/quizflow/quizflow/internal/config"
 	"github.com/quizflow/quizflow/internal/embedded"
+	"github.com/quizflow/quizflow/internal/quizflow"
 )
 
 // Run starts the stack and serves until ctx ends. getenv reads the
@@ -101,12 +102,6 @@ func Run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 			env[name] = sec
 		}
 	}
-	// TODO(operators): the dev account is made an operator through
-	// ADMIN_EMAILS; this changes when ADMIN_EMAILS gives way to an explicit
-	// grant command.
-	if getenv("ADMIN_EMAILS") == "" {
-		env["ADMIN_EMAILS"] = DevEmail
-	}
 	// The dev account's password is public: only this machine may reach it.
 	if strings.TrimSpace(getenv("HOST")) == "" {
 		env["HOST"] = DefaultHost
@@ -130,6 +125,9 @@ func Run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 			return err
 		}
 	}
+	if err := devOperator(ctx, a); err != nil {
+		return err
+	}
 	gen := "offline generator (set OPENAI_API_KEY to use a model)"
 	if cfg.OpenAIKey != "" {
 		gen = "model " + cfg.OpenAIModel
@@ -144,7 +142,7 @@ func Run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 			if !loopback(addr) {
 				fmt.Fprintf(stdout, "warning    %s is reachable from other machines, and the dev account's password is public\n", addr)
 			}
-			fmt.Fprintf(stdout, "\nQuizFlow is running:\n  API        %s/v1\n  health     %s/healthz  %s/readyz\n  queues UI  %s/admin/queues (log in as an ADMIN_EMAILS user; dev user %s)\n\n",
+			fmt.Fprintf(stdout, "\nQuizFlow is running:\n  API        %s/v1\n  health     %s/healthz  %s/readyz\n  queues UI  %s/admin/queues (operators only: the dev user %s is one)\n\n",
 				base, base, base, base, DevEmail)
 			fmt.Fprintf(stdout, "Try: go run ./cmd/quizflow submit internal/extract/testdata/libreoffice-handbook-10p.pdf\n")
 		})
@@ -192,6 +190,20 @@ func loopback(addr string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
+}
+
+// devOperator makes sure the documented dev account exists and is an
+// operator, granted as `quizflow admin grant` would. Only the dev stack
+// does this, and it refuses APP_ENV=production and listens on 127.0.0.1
+// by default.
+func devOperator(ctx context.Context, a *app.App) error {
+	if _, err := a.Auth.Register(ctx, DevEmail, DevPassword, "QuizFlow developer"); err != nil && quizflow.ErrorCode(err) != quizflow.ECONFLICT {
+		return fmt.Errorf("create the dev account: %w", err)
+	}
+	if _, err := a.Auth.SetOperator(ctx, DevEmail, true); err != nil {
+		return fmt.Errorf("grant the dev account: %w", err)
+	}
+	return nil
 }
 
 func persistentSecret(path string) (string, error) {

@@ -20,7 +20,6 @@ import (
 
 const jsonCT = "application/json"
 
-
 // Finding 1: operator rights came from matching ADMIN_EMAILS against an
 // unverified address, and Unicode look-alikes matched. Now only
 // `quizflow admin grant` makes an operator, and look-alikes are other

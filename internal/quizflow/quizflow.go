@@ -23,7 +23,7 @@ type User struct {
 	Name         string    `json:"name"`
 	PasswordHash string    `json:"-"`
 	Plan         string    `json:"plan"`
-	Admin        bool      `json:"admin,omitempty"` // derived from ADMIN_EMAILS, never stored
+	Admin        bool      `json:"admin,omitempty"` // an operator: granted by `quizflow admin grant`
 	CreatedAt    time.Time `json:"created_at"`
 	UpdatedAt    time.Time `json:"updated_at"`
 }
