@@ -4,16 +4,22 @@ package e2e_test
 // replaying the attack through the real HTTP server and showing it refused.
 
 import (
+	"bufio"
 	"context"
 	"encoding/base64"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"io"
+	"maps"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/hibiken/asynq"
+	"github.com/quizflow/quizflow/internal/app"
 	"github.com/quizflow/quizflow/internal/client"
 	"github.com/quizflow/quizflow/internal/quizflow"
 )
@@ -396,5 +402,150 @@ func TestSecurityEnumerationIsSlowed(t *testing.T) {
 	}
 	if !limited {
 		t.Error("40 registrations from one address across two replicas were never limited")
+	}
+}
+
+// Finding 2: a cross-site form POST carrying cached Basic credentials (or
+// the cookie) paused a queue. Changes now need the same origin and the
+// signed session cookie.
+func TestSecurityQueueUIRefusesCrossSiteWrites(t *testing.T) {
+	t.Parallel()
+	s := setup(t)
+	s.operator(adminEmail, "operator password")
+	basic := "Basic " + base64.StdEncoding.EncodeToString([]byte(adminEmail+":operator password"))
+	pause := s.url + "/admin/queues/api/queues/extract:pause"
+	post := func(h map[string]string) int {
+		code, _, _ := raw(t, "POST", pause, "", nil, h)
+		return code
+	}
+	// Sign in as a browser does: GET with Basic sets the cookie.
+	code, _, hdr := raw(t, "GET", s.url+"/admin/queues", "", nil, map[string]string{"Authorization": basic})
+	cookie := hdr.Get("Set-Cookie")
+	if code != http.StatusOK || cookie == "" {
+		t.Fatalf("sign in = %d, cookie %q", code, cookie)
+	}
+	cookie = strings.SplitN(cookie, ";", 2)[0]
+	evil := "https://evil.example"
+	for name, h := range map[string]map[string]string{
+		"cross-site with Basic":             {"Authorization": basic, "Origin": evil, "Sec-Fetch-Site": "cross-site"},
+		"cross-site with the cookie":        {"Cookie": cookie, "Origin": evil, "Sec-Fetch-Site": "cross-site"},
+		"no origin at all, with the cookie": {"Cookie": cookie},
+		"same origin with Basic only":       {"Authorization": basic, "Sec-Fetch-Site": "same-origin"},
+	} {
+		if code := post(h); code != http.StatusForbidden {
+			t.Errorf("%s: pause = %d, want 403", name, code)
+		}
+	}
+	insp := asynq.NewInspector(s.app.RedisOpt)
+	defer insp.Close()
+	// The queue exists once a task was queued in it.
+	if _, err := s.user("Queuer").UploadReader(context.Background(), "q.md", strings.NewReader("# Q\n\n"+loremLesson), nil); err != nil {
+		t.Fatal(err)
+	}
+	isPaused := func() bool {
+		qi, err := insp.GetQueueInfo("extract")
+		return err == nil && qi.Paused
+	}
+	if isPaused() {
+		t.Fatal("a refused request paused the queue")
+	}
+	if code := post(map[string]string{"Cookie": cookie, "Sec-Fetch-Site": "same-origin", "Origin": s.url}); code >= 400 {
+		t.Errorf("same-origin pause with the cookie = %d, want it to reach the UI", code)
+	}
+	if !isPaused() {
+		t.Error("the same-origin pause with the cookie did not pause the queue (so the refusals above prove nothing)")
+	}
+}
+
+// Finding 6: bodies trickling a byte at a time held connections open
+// indefinitely. Now a stalled upload ends with 408 and leaves nothing.
+func TestSecuritySlowBodiesAreCutOff(t *testing.T) {
+	t.Parallel()
+	s := setup(t)
+	c := s.user("Slow")
+	host := strings.TrimPrefix(s.url, "http://")
+	conn, err := net.Dial("tcp", host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	head := "--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"slow.md\"\r\nContent-Type: text/markdown\r\n\r\n# Slow\n\n"
+	fmt.Fprintf(conn, "POST /v1/documents HTTP/1.1\r\nHost: %s\r\nAuthorization: Bearer %s\r\nContent-Type: multipart/form-data; boundary=b\r\nContent-Length: 100000\r\n\r\n%s", host, c.Token, head)
+	start := time.Now()
+	_ = conn.SetReadDeadline(time.Now().Add(time.Minute))
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatalf("no answer to a stalled upload: %v", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusRequestTimeout || !resp.Close {
+		t.Errorf("stalled upload = %d (close %v), want 408 and the connection closed", resp.StatusCode, resp.Close)
+	}
+	if waited := time.Since(start); waited > 30*time.Second {
+		t.Errorf("cut off after %v", waited)
+	}
+	var docs struct {
+		Documents []quizflow.Document `json:"documents"`
+	}
+	if err := c.Do(context.Background(), "GET", "/v1/documents", nil, &docs); err != nil || len(docs.Documents) != 0 {
+		t.Errorf("documents after a cut upload: %v %v", docs.Documents, err)
+	}
+}
+
+// Finding 8: production started with CORS_ORIGIN=*, rate limits off, an
+// open /metrics, 100-day access tokens and a secret of one letter.
+func TestSecurityProductionRefusesWeakSettings(t *testing.T) {
+	t.Parallel()
+	good := map[string]string{
+		"APP_ENV": "production", "JWT_ACCESS_SECRET": "9f2c6e1b7a4d8e3f0c5b2a7d9e1f4c6b8a3d5e7f9c1b", "JWT_REFRESH_SECRET": "1e8d4b7f2a9c6e3d0b5f8a1c7e4d2b9f6a3c8e5d7b0f",
+		"METRICS_TOKEN": "c4a8e2f6b0d3a7e1f5c9b2d6a0e4f8c3b7d1a5e9f2c6", "CORS_ORIGIN": "https://app.example.com",
+	}
+	for name, bad := range map[string]map[string]string{
+		"wildcard CORS":       {"CORS_ORIGIN": "*"},
+		"rate limits off":     {"RATE_LIMIT_API_RPM": "off"},
+		"open /metrics":       {"METRICS_TOKEN": ""},
+		"100-day access":      {"JWT_ACCESS_EXPIRES": "2400h"},
+		"one-letter secret":   {"JWT_ACCESS_SECRET": strings.Repeat("a", 32)},
+		"login limit off":     {"RATE_LIMIT_LOGIN_FAILURES": "off"},
+		"everyone is a proxy": {"TRUSTED_PROXIES": "0.0.0.0/0"},
+	} {
+		env := maps.Clone(good)
+		maps.Copy(env, bad)
+		var key string
+		for k := range bad {
+			key = k
+		}
+		err := app.Run(context.Background(), app.RoleAPI, func(k string) string { return env[k] }, io.Discard)
+		if err == nil || !strings.Contains(err.Error(), key) {
+			t.Errorf("%s: start = %v, want a refusal naming %s", name, err, key)
+		}
+	}
+}
+
+// Finding 9: no CSP, no HSTS behind TLS, no no-store on token answers.
+func TestSecurityHeaders(t *testing.T) {
+	t.Parallel()
+	s := setup(t, func(o *setupOptions) { o.env["TRUSTED_PROXIES"] = "127.0.0.1/32,::1/128" })
+	code, _, hdr := raw(t, "POST", s.url+"/v1/auth/register", "",
+		strings.NewReader(`{"email":"hdr@example.com","password":"correct horse battery","name":"H"}`), jsonHeader)
+	if code != http.StatusCreated {
+		t.Fatalf("register = %d", code)
+	}
+	if cc := hdr.Get("Cache-Control"); cc != "no-store" {
+		t.Errorf("token answer Cache-Control = %q, want no-store", cc)
+	}
+	if csp := hdr.Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'none'") || !strings.Contains(csp, "frame-ancestors 'none'") {
+		t.Errorf("API CSP = %q", csp)
+	}
+	if h := hdr.Get("Strict-Transport-Security"); h != "" {
+		t.Errorf("HSTS over plain HTTP: %q", h)
+	}
+	_, _, hdr = raw(t, "GET", s.url+"/healthz", "", nil, map[string]string{"X-Forwarded-Proto": "https"})
+	if h := hdr.Get("Strict-Transport-Security"); !strings.Contains(h, "max-age=") {
+		t.Errorf("HSTS behind a trusted TLS proxy = %q", h)
+	}
+	_, _, hdr = raw(t, "GET", s.url+"/admin/queues", "", nil, nil)
+	if csp := hdr.Get("Content-Security-Policy"); !strings.Contains(csp, "frame-ancestors 'none'") {
+		t.Errorf("queue UI CSP = %q", csp)
 	}
 }
