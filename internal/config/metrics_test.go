@@ -32,15 +32,9 @@ func TestMetricsSettings(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c, err := FromEnv(env(tt.env))
-			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("err = %v, want %q", err, tt.wantErr)
-				}
+			c := load(t, tt.env, tt.wantErr)
+			if c == nil {
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
 			}
 			if c.MetricsAddr != tt.wantAddr || c.MetricsToken != tt.wantToken {
 				t.Errorf("addr %q token %q, want %q %q", c.MetricsAddr, c.MetricsToken, tt.wantAddr, tt.wantToken)

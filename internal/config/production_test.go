@@ -167,15 +167,9 @@ func TestLoginLimit(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c, err := FromEnv(env(tt.env))
-			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("err = %v, want %q", err, tt.wantErr)
-				}
+			c := load(t, tt.env, tt.wantErr)
+			if c == nil {
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
 			}
 			if c.LoginFailures != tt.wantFailures || c.LoginWindow != tt.wantWindow {
 				t.Errorf("login limit %d per %v, want %d per %v", c.LoginFailures, c.LoginWindow, tt.wantFailures, tt.wantWindow)
@@ -205,4 +199,22 @@ func TestTrustedProxies(t *testing.T) {
 			t.Errorf("TRUSTED_PROXIES=10.0.0.1,%s: err = %v, want %q", bad, err, want)
 		}
 	}
+}
+
+// load reads the configuration of a table row: it fails the test unless
+// the error matches wantErr ("" for none) and returns nil when an error
+// was expected.
+func load(t *testing.T, vars map[string]string, wantErr string) *Config {
+	t.Helper()
+	c, err := FromEnv(env(vars))
+	if wantErr != "" {
+		if err == nil || !strings.Contains(err.Error(), wantErr) {
+			t.Fatalf("err = %v, want %q", err, wantErr)
+		}
+		return nil
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }
