@@ -60,7 +60,7 @@ func TestProduction(t *testing.T) {
 		{"access secret two bytes", map[string]string{"JWT_ACCESS_SECRET": strings.Repeat("ab", 16)}, "JWT_ACCESS_SECRET looks guessable (it has only 2 distinct bytes)"},
 		{"access secret digits", map[string]string{"JWT_ACCESS_SECRET": "0123456789012345678901234567890123"}, "JWT_ACCESS_SECRET looks guessable (it repeats a 10-byte pattern)"},
 		{"access secret alphabet", map[string]string{"JWT_ACCESS_SECRET": "abcdefghijklmnopqrstuvwxyz012345"}, "JWT_ACCESS_SECRET looks guessable (it is mostly a run"},
-		{"access secret random block repeated", map[string]string{"JWT_ACCESS_SECRET": strings.Repeat(randomHex(t, 6), 3)}, "JWT_ACCESS_SECRET looks guessable (it repeats a 12-byte pattern)"},
+		{"access secret random block repeated", map[string]string{"JWT_ACCESS_SECRET": strings.Repeat("k3v9q1z7m2x8", 3)}, "JWT_ACCESS_SECRET looks guessable (it repeats a 12-byte pattern)"},
 		{"refresh secret placeholder", map[string]string{"JWT_REFRESH_SECRET": "changeme-changeme-changeme-changeme"}, "JWT_REFRESH_SECRET looks guessable"},
 		{"refresh secret doubled letters", map[string]string{"JWT_REFRESH_SECRET": "aabbccddeeffgghhiijjkkllmmnnoopp"}, "JWT_REFRESH_SECRET looks guessable"},
 
