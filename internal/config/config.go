@@ -199,6 +199,10 @@ func FromEnv(getenv func(string) string) (*Config, error) {
 }
 
 func (p *parser) check(c *Config) {
+	if p.getenv("ADMIN_EMAILS") != "" {
+		// Listing addresses made whoever registered one first an operator.
+		p.fail("ADMIN_EMAILS", "is no longer read: grant operators with `quizflow admin grant EMAIL` (and revoke with `quizflow admin revoke EMAIL`), then unset it")
+	}
 	switch c.Env {
 	case "development", "test", "production":
 	default:

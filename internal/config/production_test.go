@@ -52,6 +52,7 @@ func TestProduction(t *testing.T) {
 			"CORS_ORIGIN": "https://app.example.com, http://localhost:3000", "TRUSTED_PROXIES": "10.0.0.0/8",
 		}, ""},
 
+		{"operators by address", map[string]string{"ADMIN_EMAILS": "ops@example.com"}, "quizflow admin grant"},
 		{"every address a trusted proxy", map[string]string{"TRUSTED_PROXIES": "10.0.0.0/8,0.0.0.0/0"}, "TRUSTED_PROXIES 0.0.0.0/0 would believe"},
 		{"a proxy network", map[string]string{"TRUSTED_PROXIES": "10.0.0.0/8"}, ""},
 		{"access secret missing", map[string]string{"JWT_ACCESS_SECRET": ""}, "JWT_ACCESS_SECRET is required in production"},
