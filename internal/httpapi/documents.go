@@ -126,7 +126,11 @@ func (b bodyReader) Read(p []byte) (int, error) {
 }
 
 // bodyError classifies an error met while reading the request body of an
-// upload limited to limit bytes.
+// upload limited to limit bytes. Reading a request body can only fail on
+// the client's side (the body ended early, is malformed, or is too large),
+// so nothing here is a server error and no error text is matched. (A body
+// that stalls past its deadline is answered 408 by the body limits, which
+// override this.)
 func bodyError(err error, limit int64) error {
 	var mbe *http.MaxBytesError
 	var qe *quizflow.Error
@@ -135,10 +139,8 @@ func bodyError(err error, limit int64) error {
 		return err
 	case errors.As(err, &mbe):
 		return quizflow.Errorf(quizflow.ETOOLARGE, "The file is larger than the %s limit.", quizflow.HumanBytes(limit))
-	case errors.Is(err, io.ErrUnexpectedEOF), strings.Contains(err.Error(), "multipart"):
-		return quizflow.Errorf(quizflow.EINVALID, "The upload ended early or is malformed.")
 	}
-	return err
+	return quizflow.Errorf(quizflow.EINVALID, "The upload ended early or is malformed.")
 }
 
 func truncateName(s string) string {

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strconv"
@@ -52,12 +53,29 @@ type errorDetail struct {
 	RequestID string `json:"request_id,omitempty"`
 }
 
+// StatusClientClosedRequest is the status recorded for a request whose
+// client left before the answer (nginx's 499): neither logged as an error
+// nor counted with the 5xx.
+const StatusClientClosedRequest = 499
+
+// clientGone reports whether err is the request's own context ending
+// because the client disconnected.
+func clientGone(c echo.Context, err error) bool {
+	return errors.Is(err, context.Canceled) && errors.Is(c.Request().Context().Err(), context.Canceled)
+}
+
 // errorHandler turns every error into {"error":{code,message,request_id}}.
 // Only *quizflow.Error messages and Echo's own HTTP errors reach the client;
 // anything else is logged and reported as an internal error.
 func errorHandler(log zerolog.Logger) echo.HTTPErrorHandler {
 	return func(err error, c echo.Context) {
 		if c.Response().Committed {
+			return
+		}
+		if clientGone(c, err) {
+			// Not a server error: nobody is there to answer. 499 (nginx's
+			// "client closed request") keeps it apart in logs and metrics.
+			c.Response().WriteHeader(StatusClientClosedRequest)
 			return
 		}
 		d := errorDetail{RequestID: c.Response().Header().Get(echo.HeaderXRequestID)}

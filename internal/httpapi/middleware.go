@@ -62,7 +62,7 @@ func requestLogger(log zerolog.Logger) echo.MiddlewareFunc {
 		ev := log.Info()
 		if status >= 500 {
 			ev = log.Error()
-		} else if c.Path() == "/healthz" || c.Path() == "/readyz" || strings.HasPrefix(c.Path(), "/admin/queues") {
+		} else if status == StatusClientClosedRequest || c.Path() == "/healthz" || c.Path() == "/readyz" || strings.HasPrefix(c.Path(), "/admin/queues") {
 			ev = log.Debug()
 		}
 		ev.Str("request_id", requestID(c)).Str("method", c.Request().Method).Str("route", c.Path()).

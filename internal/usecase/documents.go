@@ -11,6 +11,7 @@ import (
 	"path"
 	"slices"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -72,7 +73,10 @@ func (s *Documents) ReceiveFile(ctx context.Context, user *quizflow.User, filena
 	cr := &countingReader{r: io.TeeReader(br, h)}
 	key, err := s.Blobs.UploadOriginal(ctx, user.ID, doc.ID, cr, contentType)
 	if err != nil {
-		return nil, s.readError(err)
+		if cr.err != nil { // the upload failed reading the file, not storing it
+			return nil, s.readError(err)
+		}
+		return nil, s.uploadError(err)
 	}
 	doc.BlobKey, doc.Size, doc.SHA256 = key, cr.n, hex.EncodeToString(h.Sum(nil))
 	return doc, nil
@@ -89,8 +93,18 @@ func (c *core) readError(err error) error {
 	case errors.As(err, &qe):
 		return qe
 	}
-	return fmt.Errorf("store upload: %w", err)
+	return fmt.Errorf("read upload: %w", err)
 }
+
+// uploadError reports the file store failing to take an upload, which the
+// client may retry (EUNAVAILABLE with Retry-After), and logs the cause.
+func (c *core) uploadError(err error) error {
+	c.Log.Error().Err(err).Msg("store upload")
+	return errStoreUnavailable
+}
+
+var errStoreUnavailable = &quizflow.Error{Code: quizflow.EUNAVAILABLE, RetryAfter: 5 * time.Second,
+	Message: "File storage is unavailable right now; please upload again shortly."}
 
 func (c *core) tooLarge() error {
 	return quizflow.Errorf(quizflow.ETOOLARGE, "The file is larger than the %s limit.", quizflow.HumanBytes(c.Config.MaxFileSize))
@@ -261,14 +275,20 @@ func (l *limitReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// countingReader counts what it reads and keeps the read error other than
+// io.EOF, so a failed upload can tell the file's fault from the store's.
 type countingReader struct {
-	r io.Reader
-	n int64
+	r   io.Reader
+	n   int64
+	err error
 }
 
 func (c *countingReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
 	c.n += int64(n)
+	if err != nil && !errors.Is(err, io.EOF) {
+		c.err = err
+	}
 	return n, err
 }
 

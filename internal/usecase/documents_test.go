@@ -570,3 +570,15 @@ func TestDeleteDocumentRefused(t *testing.T) {
 		})
 	}
 }
+
+// TestReceiveFileStoreDown: the file store failing is no fault of the
+// upload: EUNAVAILABLE with Retry-After, never a 400 "ended early".
+func TestReceiveFileStoreDown(t *testing.T) {
+	b := setup(t)
+	b.blobs.failNext("UploadOriginal", errors.New("s3: CreateMultipartUpload: connection refused"))
+	doc, err := b.svc.Documents.ReceiveFile(b.ctx, b.user, "notes.md", strings.NewReader("# Notes\n\nSome words to read."))
+	qe := wantError(t, err, quizflow.EUNAVAILABLE, "")
+	if doc != nil || qe.RetryAfter <= 0 || strings.Contains(qe.Message, "multipart") {
+		t.Errorf("store outage = %+v, %+v; want EUNAVAILABLE with Retry-After and no internal detail", doc, qe)
+	}
+}

@@ -82,7 +82,7 @@ func (h *generateHandler) ProcessTask(ctx context.Context, t *asynq.Task) error 
 		Title: quizTitle(doc), Language: opts.Language, Options: opts, Questions: res.Questions,
 		Usage: res.Usage, Warnings: res.Warnings, CacheKey: cacheKey,
 	}
-	if err := d.Store.SaveQuiz(ctx, q); err != nil {
+	if err := saveQuizOfDocument(ctx, d, q); err != nil {
 		return err
 	}
 	if err := d.Store.SucceedJob(ctx, p.JobID, quizflow.JobResult{QuizID: q.ID}, &res.Usage, res.Warnings); err != nil {
@@ -107,7 +107,7 @@ func (h *generateHandler) reuse(ctx context.Context, jobID string, doc *quizflow
 		cp.ID, cp.DocumentID, cp.JobID = QuizIDForJob(jobID), doc.ID, jobID
 		cp.Title, cp.Usage, cp.Version = quizTitle(doc), usage, 1
 		cp.CreatedAt, cp.UpdatedAt = time.Time{}, time.Time{}
-		if err := d.Store.SaveQuiz(ctx, &cp); err != nil {
+		if err := saveQuizOfDocument(ctx, d, &cp); err != nil {
 			return err
 		}
 		result = cp.ID
@@ -117,6 +117,41 @@ func (h *generateHandler) reuse(ctx context.Context, jobID string, doc *quizflow
 	}
 	d.Metrics.ObserveQuiz(usage)
 	return nil
+}
+
+// errDocumentGone fails a job whose document was deleted while its quiz
+// was being made.
+var errDocumentGone = quizflow.Errorf(quizflow.ENOTFOUND, "The document was deleted before its quiz was made.")
+
+// saveQuizOfDocument saves q only while its document exists: checked
+// before the write, and again after it, since the document may be deleted
+// in between (its delete removes the quizzes it finds, not one written a
+// moment later). A quiz whose document went is removed, leaving nothing.
+func saveQuizOfDocument(ctx context.Context, d Deps, q *quizflow.Quiz) error {
+	gone := func() (bool, error) {
+		_, err := d.Store.Document(ctx, q.DocumentID, q.OwnerID)
+		if quizflow.ErrorCode(err) == quizflow.ENOTFOUND {
+			return true, nil
+		}
+		return false, err
+	}
+	if g, err := gone(); err != nil || g {
+		if g {
+			return errDocumentGone
+		}
+		return err
+	}
+	if err := d.Store.SaveQuiz(ctx, q); err != nil {
+		return err
+	}
+	g, err := gone()
+	if err != nil || !g {
+		return err
+	}
+	if err := d.Store.DeleteQuiz(ctx, q.ID); err != nil {
+		return err
+	}
+	return errDocumentGone
 }
 
 // loadText reads the extracted text stored by the extraction stage.
