@@ -15,19 +15,20 @@ import (
 
 // Task type names.
 const (
-	TypeDocumentExtract    = "document:extract"
-	TypeQuizGenerate       = "quiz:generate"
-	TypeQuestionRegenerate = "quiz:regenerate_question"
-	TypeQuizExport         = "quiz:export"
-	TypeEmailSend          = "email:send"
-	TypeMaintenanceCleanup = "maintenance:cleanup"
-	TypeMaintenanceBackup  = "maintenance:backup"
+	TypeDocumentExtract      = "document:extract"
+	TypeQuizGenerate         = "quiz:generate"
+	TypeQuestionRegenerate   = "quiz:regenerate_question"
+	TypeQuizExport           = "quiz:export"
+	TypeEmailSend            = "email:send"
+	TypeMaintenanceCleanup   = "maintenance:cleanup"
+	TypeMaintenanceReconcile = "maintenance:reconcile"
+	TypeMaintenanceBackup    = "maintenance:backup"
 )
 
 // Types lists every task type, so that metrics can bound their labels.
 var Types = []string{
 	TypeDocumentExtract, TypeQuizGenerate, TypeQuestionRegenerate, TypeQuizExport,
-	TypeEmailSend, TypeMaintenanceCleanup, TypeMaintenanceBackup,
+	TypeEmailSend, TypeMaintenanceCleanup, TypeMaintenanceReconcile, TypeMaintenanceBackup,
 }
 
 // Queue names.
@@ -115,6 +116,16 @@ func NewCleanupTask(slot time.Time) (*asynq.Task, error) {
 	id := "cleanup:" + slot.UTC().Format(time.RFC3339)
 	return newTask(TypeMaintenanceCleanup, MaintenancePayload{Slot: slot.UTC()}, id, QueueMaintenance, 30*time.Minute,
 		asynq.Retention(24*time.Hour))
+}
+
+// NewReconcileTask returns the reconcile task of one time slot (every
+// minute by default), whose ID derives from the slot. It is short-lived
+// and kept an hour, so a slot is enqueued once however many schedulers
+// run.
+func NewReconcileTask(slot time.Time) (*asynq.Task, error) {
+	id := "reconcile:" + slot.UTC().Format(time.RFC3339)
+	return newTask(TypeMaintenanceReconcile, MaintenancePayload{Slot: slot.UTC()}, id, QueueMaintenance, time.Minute,
+		asynq.Retention(time.Hour), asynq.MaxRetry(0))
 }
 
 func newTask(typ string, payload any, id, queue string, timeout time.Duration, extra ...asynq.Option) (*asynq.Task, error) {

@@ -220,10 +220,11 @@ func (a *App) WorkerDeps() worker.Deps {
 	return worker.Deps{
 		Log: a.Log, Store: a.records, Blobs: a.Blobs, Queue: a.Tasks, Quizzes: a.Services.Quizzes,
 		Tokens: a.Store, Generator: a.Generator,
-		Inspector:   asynq.NewInspectorFromRedisClient(a.Redis),
-		Metrics:     a.Metrics,
-		Extract:     extract.Limits{MaxPages: a.Cfg.MaxPages},
-		MaxFileSize: a.Cfg.MaxFileSize,
+		Inspector:      asynq.NewInspectorFromRedisClient(a.Redis),
+		ReconcileAfter: a.Cfg.ReconcileAfter,
+		Metrics:        a.Metrics,
+		Extract:        extract.Limits{MaxPages: a.Cfg.MaxPages},
+		MaxFileSize:    a.Cfg.MaxFileSize,
 	}
 }
 
@@ -240,7 +241,7 @@ func (a *App) RunWorker(ctx context.Context) error {
 
 // RunScheduler fires periodic tasks until ctx ends.
 func (a *App) RunScheduler(ctx context.Context) error {
-	s, err := scheduler.New(a.Queue, a.Log, scheduler.DefaultEntries(a.Cfg.CleanupCron))
+	s, err := scheduler.New(a.Queue, a.Log, scheduler.DefaultEntries(a.Cfg.CleanupCron, a.Cfg.ReconcileCron))
 	if err != nil {
 		return err
 	}

@@ -38,7 +38,7 @@ func Run(ctx context.Context, role Role, getenv func(string) string, stderr io.W
 		log.Info().Int("concurrency", cfg.WorkerConcurrency).Msg("worker started")
 		return a.RunWorkerProcess(ctx, func(addr string) { log.Info().Str("addr", addr).Msg("worker metrics listening") })
 	case RoleScheduler:
-		log.Info().Str("cleanup", cfg.CleanupCron).Msg("scheduler started")
+		log.Info().Str("cleanup", cfg.CleanupCron).Str("reconcile", cfg.ReconcileCron).Msg("scheduler started")
 		return a.RunScheduler(ctx)
 	}
 	return fmt.Errorf("unknown role %q", role)

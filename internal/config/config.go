@@ -118,6 +118,15 @@ type Config struct {
 	PublicURL string
 	// CleanupCron is CLEANUP_CRON (default "@hourly").
 	CleanupCron string
+	// ReconcileCron is RECONCILE_CRON, when the scheduler checks unfinished
+	// jobs against their tasks (default "* * * * *": every minute, on the
+	// minute, so every scheduler replica picks the same slots).
+	ReconcileCron string
+	// ReconcileAfter is RECONCILE_AFTER, how long an unfinished job may go
+	// without an update before the reconciler looks its task up in Redis
+	// (default 2m; at least 30s, the time between recording a job and
+	// enqueueing its first task being milliseconds).
+	ReconcileAfter time.Duration
 	// BcryptCost is BCRYPT_COST, the password hashing cost (default 10,
 	// at least 4; tests lower it for speed).
 	BcryptCost int
@@ -181,6 +190,8 @@ func FromEnv(getenv func(string) string) (*Config, error) {
 		SMTPURL:              p.str("SMTP_URL", ""),
 		PublicURL:            p.str("PUBLIC_URL", ""),
 		CleanupCron:          p.str("CLEANUP_CRON", "@hourly"),
+		ReconcileCron:        p.str("RECONCILE_CRON", "* * * * *"),
+		ReconcileAfter:       p.duration("RECONCILE_AFTER", 2*time.Minute),
 		BcryptCost:           p.int("BCRYPT_COST", 10),
 		MetricsToken:         p.str("METRICS_TOKEN", ""),
 		MetricsAddr:          p.str("METRICS_ADDR", ":9091"),
@@ -199,6 +210,9 @@ func FromEnv(getenv func(string) string) (*Config, error) {
 }
 
 func (p *parser) check(c *Config) {
+	if c.ReconcileAfter < 30*time.Second {
+		p.fail("RECONCILE_AFTER", "must be at least 30s")
+	}
 	if p.getenv("ADMIN_EMAILS") != "" {
 		// Listing addresses made whoever registered one first an operator.
 		p.fail("ADMIN_EMAILS", "is no longer read: grant operators with `quizflow admin grant EMAIL` (and revoke with `quizflow admin revoke EMAIL`), then unset it")

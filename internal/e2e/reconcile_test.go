@@ -14,8 +14,9 @@ import (
 )
 
 // TestReconcileLostTask: a job whose task vanished from Redis (a crash
-// between recording the job and enqueueing it) is found by the cleanup
-// task and finished, instead of staying "queued" for ever.
+// between recording the job and enqueueing it, Redis restarted empty) is
+// found by the per-minute reconcile task once RECONCILE_AFTER (2 minutes)
+// has passed, and finished, instead of staying "queued" for ever.
 func TestReconcileLostTask(t *testing.T) {
 	s := setup(t, func(o *setupOptions) { o.workers = 0 })
 	c := s.user("Lost")
@@ -36,21 +37,58 @@ func TestReconcileLostTask(t *testing.T) {
 	go func() { defer wg.Done(); _ = s.app.RunWorker(wctx) }()
 	defer func() { cancel(); wg.Wait() }()
 
-	// A cleanup slot soon after the upload leaves the young job alone.
-	runCleanup(t, s, time.Now())
+	// A slot soon after the upload leaves the young job alone.
+	runReconcile(t, s, time.Now())
 	if j, _ := c.Job(ctx, up.Job.ID); j.Status != quizflow.StatusQueued {
 		t.Fatalf("young job touched: %s", j.Status)
 	}
-	// One past StaleAfter re-enqueues it, and it completes.
-	runCleanup(t, s, time.Now().Add(time.Hour))
+	// A slot three minutes on (past RECONCILE_AFTER) re-enqueues it, and
+	// it completes.
+	runReconcile(t, s, time.Now().Add(3*time.Minute))
 	if j := waitJob(t, c, up.Job.ID); j.Status != quizflow.StatusSucceeded {
 		t.Fatalf("reconciled job = %s %+v", j.Status, j.Error)
 	}
 }
 
-func runCleanup(t *testing.T, s *stack, slot time.Time) {
+// TestReconcileArchivedTask: a job whose task asynq archived without
+// calling the handler (the recoverer, after repeated worker crashes) is
+// failed with a message by the next reconcile slot past RECONCILE_AFTER,
+// not after half an hour.
+func TestReconcileArchivedTask(t *testing.T) {
+	s := setup(t, func(o *setupOptions) { o.workers = 0 })
+	c := s.user("Crashy")
+	ctx := context.Background()
+	up, err := c.UploadFile(ctx, fixture(t, "lesson.md"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	insp := asynq.NewInspector(s.app.RedisOpt)
+	defer insp.Close()
+	if err := insp.ArchiveTask(jobs.QueueExtract, "extract:"+up.Job.ID); err != nil {
+		t.Fatalf("archive the task as the recoverer would: %v", err)
+	}
+	wctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() { defer wg.Done(); _ = s.app.RunWorker(wctx) }()
+	defer func() { cancel(); wg.Wait() }()
+	runReconcile(t, s, time.Now().Add(3*time.Minute))
+	j, err := c.Job(ctx, up.Job.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if j.Status != quizflow.StatusFailed || j.Error == nil || j.Error.Message == "" {
+		t.Fatalf("job of an archived task = %s %+v, want failed with a message", j.Status, j.Error)
+	}
+	var doc quizflow.Document
+	if err := c.Do(ctx, "GET", "/v1/documents/"+up.Document.ID, nil, &doc); err != nil || doc.Status != quizflow.DocumentFailed {
+		t.Errorf("document of the failed job = %q (%v), want failed", doc.Status, err)
+	}
+}
+
+func runReconcile(t *testing.T, s *stack, slot time.Time) {
 	t.Helper()
-	task, err := jobs.NewCleanupTask(slot)
+	task, err := jobs.NewReconcileTask(slot)
 	if err != nil {
 		t.Fatal(err)
 	}

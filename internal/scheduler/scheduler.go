@@ -26,9 +26,13 @@ type Entry struct {
 	Task func(slot time.Time) (*asynq.Task, error)
 }
 
-// DefaultEntries returns the production schedule.
-func DefaultEntries(cleanupSpec string) []Entry {
-	return []Entry{{Spec: cleanupSpec, Task: jobs.NewCleanupTask}}
+// DefaultEntries returns the production schedule: cleanup of expired
+// records, and reconciliation of jobs whose task was lost or archived.
+func DefaultEntries(cleanupSpec, reconcileSpec string) []Entry {
+	return []Entry{
+		{Spec: cleanupSpec, Task: jobs.NewCleanupTask},
+		{Spec: reconcileSpec, Task: jobs.NewReconcileTask},
+	}
 }
 
 // Scheduler fires entries on their schedules.

@@ -3,6 +3,7 @@ package scheduler
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"strings"
 	"sync"
 	"testing"
@@ -29,10 +30,11 @@ func setup(t *testing.T) *bundle {
 	return &bundle{client: asynq.NewClientFromRedisClient(rdb), insp: asynq.NewInspectorFromRedisClient(rdb)}
 }
 
-// newScheduler returns a scheduler of the production entries on b's Redis.
+// newScheduler returns a scheduler of the cleanup entry, on spec, on b's
+// Redis.
 func (b *bundle) newScheduler(t *testing.T, spec string) *Scheduler {
 	t.Helper()
-	s, err := New(b.client, zerolog.Nop(), DefaultEntries(spec))
+	s, err := New(b.client, zerolog.Nop(), DefaultEntries(spec, spec)[:1])
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -227,7 +229,10 @@ func TestBadSpecRefused(t *testing.T) {
 		"@every often", // not a duration
 		"@fortnightly", // no such descriptor
 	} {
-		_, err := New(nil, zerolog.Nop(), DefaultEntries(spec))
+		if _, err := New(nil, zerolog.Nop(), DefaultEntries("@hourly", spec)); err == nil {
+			t.Errorf("reconcile spec %q accepted", spec)
+		}
+		_, err := New(nil, zerolog.Nop(), DefaultEntries(spec, "* * * * *"))
 		if err == nil {
 			t.Errorf("spec %q accepted", spec)
 			continue
@@ -237,13 +242,39 @@ func TestBadSpecRefused(t *testing.T) {
 		}
 	}
 	// One bad entry among good ones refuses the whole schedule.
-	entries := append(DefaultEntries("@hourly"), DefaultEntries("0 25 * * *")...)
+	entries := append(DefaultEntries("@hourly", "* * * * *"), DefaultEntries("0 25 * * *", "* * * * *")...)
 	if _, err := New(nil, zerolog.Nop(), entries); err == nil {
 		t.Error("a bad second entry was accepted")
 	}
 	for _, spec := range []string{"@hourly", "0 3 * * *", "*/15 * * * *", "@every 1m30s"} {
-		if _, err := New(nil, zerolog.Nop(), DefaultEntries(spec)); err != nil {
+		if _, err := New(nil, zerolog.Nop(), DefaultEntries(spec, spec)); err != nil {
 			t.Errorf("spec %q refused: %v", spec, err)
 		}
+	}
+}
+
+// TestDefaultEntriesReconcile: the schedule has a reconcile entry whose
+// task derives its ID from the slot, so replicas enqueue a slot once.
+func TestDefaultEntriesReconcile(t *testing.T) {
+	entries := DefaultEntries("@hourly", "* * * * *")
+	if len(entries) != 2 {
+		t.Fatalf("%d entries, want cleanup and reconcile", len(entries))
+	}
+	slot := time.Date(2026, 12, 1, 10, 7, 0, 0, time.UTC)
+	task, err := entries[1].Task(slot)
+	if err != nil || task.Type() != jobs.TypeMaintenanceReconcile {
+		t.Fatalf("reconcile entry task = %v, %v", task, err)
+	}
+	b := setup(t)
+	for range 2 {
+		task, _ := entries[1].Task(slot)
+		_, err := b.client.Enqueue(task)
+		if err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) {
+			t.Fatal(err)
+		}
+	}
+	tasks, err := b.insp.ListPendingTasks(jobs.QueueMaintenance)
+	if err != nil || len(tasks) != 1 || tasks[0].ID != "reconcile:2026-12-01T10:07:00Z" {
+		t.Fatalf("pending after two enqueues of one slot = %v (%v), want one reconcile:2026-12-01T10:07:00Z", tasks, err)
 	}
 }

@@ -1,6 +1,7 @@
 package worker
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -12,16 +13,21 @@ import (
 	"github.com/quizflow/quizflow/jobs"
 )
 
-// StaleAfter is how long an unfinished job may go without an update
-// before the cleanup task checks that its task still exists.
-const StaleAfter = 30 * time.Minute
+// defaultReconcileAfter is Deps.ReconcileAfter's zero value.
+const defaultReconcileAfter = 2 * time.Minute
 
-// maxReconcile bounds the jobs one cleanup run looks at.
+// maxReconcile bounds the jobs one reconcile run looks at (one Redis
+// look-up each, per task of the job).
 const maxReconcile = 500
 
 // cleanupHandler removes expired records (refresh tokens past their
-// expiry) and reconciles jobs whose task was lost.
+// expiry).
 type cleanupHandler struct{ d Deps }
+
+// reconcileHandler, every minute, brings jobs whose task was lost or
+// archived to an end (see reconcile), so no job shows "running" long after
+// its task's fate was sealed.
+type reconcileHandler struct{ d Deps }
 
 func (h *cleanupHandler) ProcessTask(ctx context.Context, t *asynq.Task) error {
 	var p jobs.MaintenancePayload
@@ -32,27 +38,40 @@ func (h *cleanupHandler) ProcessTask(ctx context.Context, t *asynq.Task) error {
 	if err != nil {
 		return err
 	}
+	h.d.Log.Info().Int64("refresh_tokens", n).Time("slot", p.Slot).Msg("cleanup done")
+	return nil
+}
+
+func (h *reconcileHandler) ProcessTask(ctx context.Context, t *asynq.Task) error {
+	var p jobs.MaintenancePayload
+	if err := jobs.Decode(t, &p); err != nil {
+		return err
+	}
 	requeued, failed, err := h.reconcile(ctx, p.Slot)
 	if err != nil {
 		return err
 	}
-	h.d.Log.Info().Int64("refresh_tokens", n).Int("jobs_requeued", requeued).Int("jobs_failed", failed).
-		Time("slot", p.Slot).Msg("cleanup done")
+	ev := h.d.Log.Debug()
+	if requeued+failed > 0 {
+		ev = h.d.Log.Info()
+	}
+	ev.Int("jobs_requeued", requeued).Int("jobs_failed", failed).Time("slot", p.Slot).Msg("reconcile done")
 	return nil
 }
 
-// reconcile finds unfinished jobs untouched since before StaleAfter and
+// reconcile finds unfinished jobs untouched for Deps.ReconcileAfter and
 // checks their tasks in Redis. A job whose task is gone (the API crashed
 // between recording the job and enqueueing it, or Redis lost data) is
 // enqueued again: handlers are idempotent, so this is safe even if the
 // work was in fact done. A job whose task was archived (retries exhausted
 // while recording the failure also failed) is failed with a message.
-func (h *cleanupHandler) reconcile(ctx context.Context, now time.Time) (requeued, failed int, err error) {
+func (h *reconcileHandler) reconcile(ctx context.Context, now time.Time) (requeued, failed int, err error) {
 	d := h.d
 	if d.Inspector == nil {
 		return 0, 0, nil
 	}
-	stale, err := d.Store.StaleJobs(ctx, now.Add(-StaleAfter), maxReconcile)
+	after := cmp.Or(d.ReconcileAfter, defaultReconcileAfter)
+	stale, err := d.Store.StaleJobs(ctx, now.Add(-after), maxReconcile)
 	if err != nil {
 		return 0, 0, err
 	}
@@ -69,6 +88,7 @@ func (h *cleanupHandler) reconcile(ctx context.Context, now time.Time) (requeued
 				Message: "This job stopped after repeated errors. Please try again."}); err != nil {
 				return requeued, failed, err
 			}
+			h.failUnreadDocument(ctx, job)
 			failed++
 		case taskMissing:
 			task, err := h.resume(ctx, job)
@@ -80,6 +100,7 @@ func (h *cleanupHandler) reconcile(ctx context.Context, now time.Time) (requeued
 					Message: "This job was interrupted. Please start it again."}); err != nil {
 					return requeued, failed, err
 				}
+				h.failUnreadDocument(ctx, job)
 				failed++
 				continue
 			}
@@ -94,6 +115,21 @@ func (h *cleanupHandler) reconcile(ctx context.Context, now time.Time) (requeued
 		}
 	}
 	return requeued, failed, nil
+}
+
+// failUnreadDocument marks the document of a failed quiz job failed if it
+// was never read, so it does not sit "uploaded" or "extracting" for ever.
+func (h *reconcileHandler) failUnreadDocument(ctx context.Context, job quizflow.Job) {
+	if job.Kind != quizflow.JobQuiz || job.DocumentID == "" {
+		return
+	}
+	doc, err := h.d.Store.Document(ctx, job.DocumentID, job.OwnerID)
+	if err != nil || doc.Status == quizflow.DocumentExtracted || doc.Status == quizflow.DocumentFailed {
+		return
+	}
+	if err := h.d.Store.SetDocumentStatus(ctx, doc.ID, quizflow.DocumentFailed); err != nil {
+		h.d.Log.Warn().Err(err).Str("document_id", doc.ID).Msg("fail the document of a failed job")
+	}
 }
 
 type taskState int
@@ -117,7 +153,7 @@ func taskIDs(job quizflow.Job) [][2]string {
 	return nil
 }
 
-func (h *cleanupHandler) taskState(job quizflow.Job) (taskState, error) {
+func (h *reconcileHandler) taskState(job quizflow.Job) (taskState, error) {
 	state := taskMissing
 	for _, q := range taskIDs(job) {
 		info, err := h.d.Inspector.GetTaskInfo(q[0], q[1])
@@ -140,7 +176,7 @@ func (h *cleanupHandler) taskState(job quizflow.Job) (taskState, error) {
 
 // resume returns the task that continues job, or nil if it cannot be
 // resumed from its record alone.
-func (h *cleanupHandler) resume(ctx context.Context, job quizflow.Job) (*asynq.Task, error) {
+func (h *reconcileHandler) resume(ctx context.Context, job quizflow.Job) (*asynq.Task, error) {
 	switch job.Kind {
 	case quizflow.JobQuiz:
 		doc, err := h.d.Store.Document(ctx, job.DocumentID, job.OwnerID)

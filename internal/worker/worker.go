@@ -34,9 +34,13 @@ type Deps struct {
 	Quizzes *usecase.Quizzes
 	// Tokens removes expired refresh tokens in the cleanup task.
 	Tokens TokenStore
-	// Inspector lets the cleanup task find jobs whose task was lost; nil
-	// turns that reconciliation off.
+	// Inspector lets the reconcile task find jobs whose task was lost or
+	// archived; nil turns reconciliation off.
 	Inspector *asynq.Inspector
+	// ReconcileAfter is how long an unfinished job may go without an
+	// update before the reconcile task looks its task up; zero means 2
+	// minutes.
+	ReconcileAfter time.Duration
 	Generator generate.Generator
 	// Extract bounds each extraction (pages, bytes, time).
 	Extract extract.Limits
@@ -66,6 +70,7 @@ func NewMux(d Deps) *asynq.ServeMux {
 	mux.Handle(jobs.TypeQuizExport, &exportHandler{d})
 	mux.Handle(jobs.TypeQuestionRegenerate, &regenerateHandler{d})
 	mux.Handle(jobs.TypeMaintenanceCleanup, &cleanupHandler{d})
+	mux.Handle(jobs.TypeMaintenanceReconcile, &reconcileHandler{d})
 	return mux
 }
 
