@@ -41,7 +41,7 @@ type Deps struct {
 	// update before the reconcile task looks its task up; zero means 2
 	// minutes.
 	ReconcileAfter time.Duration
-	Generator generate.Generator
+	Generator      generate.Generator
 	// Extract bounds each extraction (pages, bytes, time).
 	Extract extract.Limits
 	// MaxFileSize bounds the upload read back from S3.
