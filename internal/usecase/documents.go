@@ -173,11 +173,18 @@ func (c *core) startQuizJob(ctx context.Context, doc *quizflow.Document, opts qu
 	return job, nil
 }
 
-// failNewDocument marks a new document whose job could not be started
-// failed, so it never sits "uploaded" with nothing coming.
+// failNewDocument undoes the record of a new document whose job could not
+// be started (its file goes with DiscardUpload): the user retries the
+// upload and finds no stray document. Should the removal fail, it is
+// marked failed instead, never left "uploaded" with nothing coming.
 func (c *core) failNewDocument(ctx context.Context, id string) {
 	fctx, cancel := detached(ctx)
 	defer cancel()
+	err := c.Store.DeleteDocument(fctx, id)
+	if err == nil {
+		return
+	}
+	c.Log.Error().Err(err).Str("document_id", id).Msg("remove a document whose job could not start")
 	if err := c.Store.SetDocumentStatus(fctx, id, quizflow.DocumentFailed); err != nil {
 		c.Log.Error().Err(err).Str("document_id", id).Msg("record a document whose job could not start")
 	}

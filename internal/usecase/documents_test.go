@@ -279,17 +279,17 @@ func TestSubmitUploadQueueFails(t *testing.T) {
 			_, _, err := b.svc.Documents.SubmitUpload(ctx, b.user, doc, quizflow.GenerateOptions{})
 			wantError(t, err, quizflow.EUNAVAILABLE, "")
 
-			jobs := b.store.allJobs()
-			if len(jobs) != 1 {
-				t.Fatalf("jobs = %v, want one", jobs)
+			// Nothing the user would find and wonder about: no job, no
+			// document; they upload again.
+			if jobs := b.store.allJobs(); len(jobs) != 0 {
+				t.Errorf("jobs = %v, want none left", jobs)
 			}
-			wantErr := &quizflow.JobError{Code: quizflow.EUNAVAILABLE, Message: "The job could not be queued; please try again."}
-			if jobs[0].Status != quizflow.StatusFailed || diff(wantErr, jobs[0].Error) != "" {
-				t.Errorf("job status, error = %q, %+v; want failed, %+v", jobs[0].Status, jobs[0].Error, wantErr)
+			if stored, ok := b.store.storedDocument(doc.ID); ok {
+				t.Errorf("document left behind: %+v", stored)
 			}
-			stored, ok := b.store.storedDocument(doc.ID)
-			if !ok || stored.Status != quizflow.DocumentFailed {
-				t.Errorf("document (found %v) status = %q, want %q", ok, stored.Status, quizflow.DocumentFailed)
+			var qe *quizflow.Error
+			if errors.As(err, &qe) && qe.RetryAfter <= 0 {
+				t.Error("no Retry-After on a queue outage")
 			}
 			if keys := b.blobs.keys(); len(keys) > 0 {
 				t.Errorf("files left = %v, want the upload discarded", keys)
@@ -568,6 +568,26 @@ func TestDeleteDocumentRefused(t *testing.T) {
 				t.Errorf("files after retry = %v, want none", keys)
 			}
 		})
+	}
+}
+
+// TestSubmitUploadUndoFails: when even removing the unstarted job and
+// document fails, they are marked failed rather than left pending.
+func TestSubmitUploadUndoFails(t *testing.T) {
+	b := setup(t)
+	doc := b.received(t)
+	down := errors.New("mongo: connection refused")
+	b.queue.fail(errors.New("redis: connection refused"))
+	b.store.failNext("DeleteJob", down)
+	b.store.failNext("DeleteDocument", down)
+	_, _, err := b.svc.Documents.SubmitUpload(b.ctx, b.user, doc, quizflow.GenerateOptions{})
+	wantError(t, err, quizflow.EUNAVAILABLE, "")
+	jobs := b.store.allJobs()
+	if len(jobs) != 1 || jobs[0].Status != quizflow.StatusFailed || jobs[0].Error == nil || jobs[0].Error.Code != quizflow.EUNAVAILABLE {
+		t.Errorf("jobs = %+v, want one failed unavailable", jobs)
+	}
+	if stored, ok := b.store.storedDocument(doc.ID); !ok || stored.Status != quizflow.DocumentFailed {
+		t.Errorf("document (found %v) status = %q, want failed", ok, stored.Status)
 	}
 }
 

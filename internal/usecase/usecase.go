@@ -187,8 +187,10 @@ func detached(ctx context.Context) (context.Context, context.CancelFunc) {
 }
 
 // enqueue queues job's task t (made with error mkErr). If that fails, the
-// job is marked failed, so it never sits "queued" forever, and the caller
-// is told to retry (EUNAVAILABLE).
+// job never started: its record is removed, so the user's lists show no
+// work that is not coming, and the caller is told to retry (EUNAVAILABLE
+// with Retry-After). Should the removal fail too, the job is marked failed
+// instead, never left "queued".
 func (c *core) enqueue(ctx context.Context, job *quizflow.Job, t *asynq.Task, mkErr error) error {
 	err := mkErr
 	if err == nil {
@@ -200,13 +202,17 @@ func (c *core) enqueue(ctx context.Context, job *quizflow.Job, t *asynq.Task, mk
 	c.Log.Error().Err(err).Str("job_id", job.ID).Msg("enqueue failed")
 	fctx, cancel := detached(ctx)
 	defer cancel()
-	if ferr := c.Store.FailJob(fctx, job.ID, quizflow.JobError{Code: quizflow.EUNAVAILABLE, Message: "The job could not be queued; please try again."}); ferr != nil {
-		c.Log.Error().Err(ferr).Str("job_id", job.ID).Msg("record enqueue failure")
+	if derr := c.Store.DeleteJob(fctx, job.ID); derr != nil {
+		c.Log.Error().Err(derr).Str("job_id", job.ID).Msg("remove a job that could not be queued")
+		if ferr := c.Store.FailJob(fctx, job.ID, quizflow.JobError{Code: quizflow.EUNAVAILABLE, Message: "The job could not be queued; please try again."}); ferr != nil {
+			c.Log.Error().Err(ferr).Str("job_id", job.ID).Msg("record enqueue failure")
+		}
 	}
 	return errQueueUnavailable
 }
 
-var errQueueUnavailable = quizflow.Errorf(quizflow.EUNAVAILABLE, "The job queue is unavailable; please try again shortly.")
+var errQueueUnavailable = &quizflow.Error{Code: quizflow.EUNAVAILABLE, RetryAfter: 5 * time.Second,
+	Message: "The job queue is unavailable; please try again shortly."}
 
 // validID checks that id has the prefix of its kind before it reaches the
 // store, answering what for a malformed one, as for a missing one.
