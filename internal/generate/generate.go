@@ -9,25 +9,19 @@ package generate
 
 import (
 	"context"
-	"errors"
 
 	"github.com/quizflow/quizflow/internal/quizflow"
 )
 
-// ErrBadOutput marks a Model or Answerer error caused by output that stayed
-// unusable (not JSON, wrong schema) after the implementation's own repair
-// and re-asking. Retrying the task will not help; the pipeline treats the
-// chunk as having no candidates. Implementations wrap it:
-// fmt.Errorf("%w: ...", generate.ErrBadOutput). Any other error from a
-// Model is taken as transient (HTTP 429/5xx, timeouts) and fails Generate
-// with a plain error so the task is retried.
-var ErrBadOutput = errors.New("model output unusable")
-
 // Generator makes the questions of one quiz.
 type Generator interface {
 	// Generate returns questions for req. It returns a *quizflow.Error
-	// (EGENERATION) when no valid quiz can be made from the input, and any
-	// other error for a transient fault worth retrying.
+	// (EGENERATION) when the model answered well but no valid quiz can be
+	// made from the input; an error wrapping ErrBadOutput when no question
+	// was accepted and some reply stayed malformed (worth retrying); a
+	// *RefusedError when the model server refused the request (not worth
+	// retrying); and any other error, such as ErrUnavailable, for a
+	// transient fault worth retrying. See failure.go.
 	Generate(ctx context.Context, req Request) (*Result, error)
 }
 

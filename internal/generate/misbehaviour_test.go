@@ -36,10 +36,16 @@ func TestInvalidJSONOnceIsReasked(t *testing.T) {
 	}
 }
 
-func TestInvalidJSONAlwaysFails(t *testing.T) {
+// TestInvalidJSONAlwaysIsTransient: output that stays malformed after the
+// re-asks is not the document's fault, so it is a transient error wrapping
+// ErrBadOutput (the task is retried), never the permanent EGENERATION.
+func TestInvalidJSONAlwaysIsTransient(t *testing.T) {
 	b := setup(t, fakeopenai.Always(fakeopenai.KindQuestions, fakeopenai.Action{Do: fakeopenai.InvalidJSON}), setupOpts{})
 	_, err := generate1(t, b, generate.Request{Pages: document(3, 8, 4), Options: mcOptions(5)})
-	assertGenerationError(t, err)
+	assertTransient(t, err)
+	if !errors.Is(err, generate.ErrBadOutput) {
+		t.Errorf("err = %v, want it to wrap generate.ErrBadOutput", err)
+	}
 	// Bounded: 1 call + 2 re-asks per round, and the refill rounds find
 	// no chunk with text left after the first round gave nothing.
 	if n := b.fake.Count(""); n != 3 {
@@ -314,6 +320,9 @@ func TestPersistentServerErrorIsTransient(t *testing.T) {
 		setupOpts{llm: llm.Config{MaxRetries: 2}})
 	_, err := generate1(t, b, generate.Request{Pages: document(2, 8, 22), Options: mcOptions(4)})
 	assertTransient(t, err)
+	if !errors.Is(err, generate.ErrUnavailable) {
+		t.Errorf("err = %v, want it to wrap generate.ErrUnavailable", err)
+	}
 	if n := b.fake.Count(""); n != 3 {
 		t.Errorf("%d calls, want 3 (1 + 2 retries)", n)
 	}
@@ -324,6 +333,9 @@ func TestPersistentRateLimitIsTransient(t *testing.T) {
 		setupOpts{llm: llm.Config{MaxRetries: 1}})
 	_, err := generate1(t, b, generate.Request{Pages: document(2, 8, 23), Options: mcOptions(4)})
 	assertTransient(t, err)
+	if !errors.Is(err, generate.ErrUnavailable) {
+		t.Errorf("err = %v, want it to wrap generate.ErrUnavailable", err)
+	}
 }
 
 func TestSlowReplyTimesOutAndIsRetried(t *testing.T) {
@@ -345,8 +357,8 @@ func TestAlwaysSlowIsTransient(t *testing.T) {
 		setupOpts{llm: llm.Config{Timeout: 100 * time.Millisecond, MaxRetries: 1}})
 	_, err := generate1(t, b, generate.Request{Pages: document(2, 8, 25), Options: mcOptions(4)})
 	assertTransient(t, err)
-	if !errors.Is(err, context.DeadlineExceeded) {
-		t.Errorf("err = %v, want it to wrap context.DeadlineExceeded", err)
+	if !errors.Is(err, context.DeadlineExceeded) || !errors.Is(err, generate.ErrUnavailable) {
+		t.Errorf("err = %v, want it to wrap context.DeadlineExceeded and generate.ErrUnavailable", err)
 	}
 }
 

@@ -133,6 +133,8 @@ type run struct {
 	drops    map[string]int
 	usage    quizflow.Usage
 	seq      int
+	// badOutput is the last proposal whose output stayed malformed.
+	badOutput error
 
 	mu       sync.Mutex
 	done     int
@@ -201,6 +203,11 @@ func (p *Pipeline) Generate(ctx context.Context, req Request) (*Result, error) {
 		}
 	}
 	if len(r.accepted) == 0 {
+		if r.badOutput != nil {
+			// Some reply stayed malformed: a later attempt may well get a
+			// usable one, so this is transient, not the document's fault.
+			return nil, fmt.Errorf("generate: no usable questions: %w", r.badOutput)
+		}
 		return nil, &quizflow.Error{Code: quizflow.EGENERATION, Message: ErrGenerationMessage}
 	}
 
@@ -249,9 +256,10 @@ func (r *run) shortfallWarning(got int) string {
 }
 
 // round asks the model for asks[i] candidates from chunk i (in parallel),
-// checks them and adds the survivors to r.accepted. A transient error of
-// any call is returned once every call has ended, so the calls that did
-// finish are cached for the retry.
+// checks them and adds the survivors to r.accepted. A chunk whose output
+// stayed malformed gives no candidates (and is noted in r.badOutput); any
+// other error of a call (transient, or a refusal) is returned once every
+// call has ended, so the calls that did finish are cached for the retry.
 func (r *run) round(ctx context.Context, round int, asks []int) error {
 	results := make([]*Proposed, len(r.chunks))
 	var g errgroup.Group
@@ -266,6 +274,9 @@ func (r *run) round(ctx context.Context, round int, asks []int) error {
 			r.mu.Lock()
 			if res != nil {
 				r.usage.Add(res.Usage)
+			}
+			if errors.Is(err, ErrBadOutput) {
+				r.badOutput = err
 			}
 			if round == 0 {
 				r.done++

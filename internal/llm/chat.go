@@ -86,7 +86,9 @@ func replyContent(resp openai.ChatCompletionResponse) (string, error) {
 // call makes one chat completion with the rate limit, a per-call timeout
 // and retries of transient failures. The pause before a retry is the
 // server's Retry-After when it gave one (never less), else exponential
-// backoff with jitter.
+// backoff with jitter. A refusal (400, 401, 403, 404) is returned at once
+// as a *generate.RefusedError; a transient failure that outlasts the
+// retries wraps generate.ErrUnavailable.
 func (c *Client) call(ctx context.Context, req openai.ChatCompletionRequest) (openai.ChatCompletionResponse, error) {
 	est := 0
 	for _, m := range req.Messages {
@@ -109,13 +111,19 @@ func (c *Client) call(ctx context.Context, req openai.ChatCompletionRequest) (op
 		if ctx.Err() != nil {
 			return resp, ctx.Err()
 		}
-		if !transient(err) || attempt >= c.cfg.MaxRetries || c.cfg.MaxRetries < 0 {
-			return resp, fmt.Errorf("llm: chat completion (%d attempts): %w", attempt+1, err)
+		if rf := refused(err); rf != nil {
+			return resp, rf
+		}
+		if !transient(err) {
+			return resp, fmt.Errorf("llm: chat completion: %w", err)
+		}
+		if attempt >= c.cfg.MaxRetries || c.cfg.MaxRetries < 0 {
+			return resp, fmt.Errorf("llm: chat completion (%d attempts): %w: %w", attempt+1, generate.ErrUnavailable, err)
 		}
 		wait := backoff(attempt, c.cfg.MaxBackoff)
 		if ra, ok := slot.get(); ok {
 			if ra > c.cfg.MaxRetryAfter {
-				return resp, &RetryAfterError{After: ra, Err: fmt.Errorf("llm: server asked to retry after %v: %w", ra, err)}
+				return resp, &RetryAfterError{After: ra, Err: fmt.Errorf("llm: server asked to retry after %v: %w: %w", ra, generate.ErrUnavailable, err)}
 			}
 			// Retry-After is a lower bound: add a little jitter above it.
 			wait = ra + time.Duration(float64(wait)*0.1)
@@ -126,9 +134,10 @@ func (c *Client) call(ctx context.Context, req openai.ChatCompletionRequest) (op
 	}
 }
 
-// RetryAfterError is a transient failure whose server asked for a wait
-// longer than the client holds a worker for; the task queue retries it
-// after that wait (the worker's retry delay honours RetryAfter).
+// RetryAfterError is a transient failure (it wraps generate.ErrUnavailable)
+// whose server asked for a wait longer than the client holds a worker for;
+// the task queue retries it after that wait (the worker's retry delay
+// honours RetryAfter).
 type RetryAfterError struct {
 	After time.Duration
 	Err   error

@@ -1,12 +1,17 @@
 package llm
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	openai "github.com/sashabaranov/go-openai"
 )
 
 func TestDecodeRepaired(t *testing.T) {
@@ -144,5 +149,33 @@ func TestNewNeedsKeyOrBaseURL(t *testing.T) {
 	c, err := New(Config{BaseURL: "http://127.0.0.1:1/v1"})
 	if err != nil || c.Name() != DefaultModel {
 		t.Errorf("New(local) = %v, %v", c, err)
+	}
+}
+
+func TestRefusedClassifiesByStatus(t *testing.T) {
+	for _, tc := range []struct {
+		err     error
+		setting string // "" = not a refusal
+	}{
+		{&openai.APIError{HTTPStatusCode: 401}, "OPENAI_API_KEY"},
+		{&openai.APIError{HTTPStatusCode: 403}, "OPENAI_API_KEY"},
+		{&openai.APIError{HTTPStatusCode: 404}, "OPENAI_MODEL"},
+		{&openai.APIError{HTTPStatusCode: 400}, "schema"},
+		{&openai.RequestError{HTTPStatusCode: 401, Err: errors.New("x")}, "OPENAI_API_KEY"},
+		{fmt.Errorf("wrapped: %w", &openai.APIError{HTTPStatusCode: 404}), "OPENAI_MODEL"},
+		{&openai.APIError{HTTPStatusCode: 429}, ""},
+		{&openai.APIError{HTTPStatusCode: 408}, ""},
+		{&openai.APIError{HTTPStatusCode: 500}, ""},
+		{&openai.APIError{HTTPStatusCode: 503}, ""},
+		{context.DeadlineExceeded, ""},
+		{errors.New("connection reset"), ""},
+	} {
+		rf := refused(tc.err)
+		switch {
+		case tc.setting == "" && rf != nil:
+			t.Errorf("%v: refusal %v, want none", tc.err, rf)
+		case tc.setting != "" && (rf == nil || !strings.Contains(rf.Setting, tc.setting) || !errors.Is(rf, tc.err)):
+			t.Errorf("%v: refusal %v, want one naming %s and wrapping the error", tc.err, rf, tc.setting)
+		}
 	}
 }

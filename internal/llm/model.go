@@ -13,7 +13,9 @@ import (
 // Propose asks the model for p.Count questions about p.Pages. It returns
 // every well-formed question the model wrote (possibly more or fewer than
 // p.Count); the pipeline validates each. Errors wrap generate.ErrBadOutput
-// when the reply stayed malformed; other errors are transient.
+// when the reply stayed malformed, are a *generate.RefusedError when the
+// server refused the key, model or request, and wrap
+// generate.ErrUnavailable when it could not be reached (see call).
 func (c *Client) Propose(ctx context.Context, p generate.Proposal) (*generate.Proposed, error) {
 	msgs := []openai.ChatCompletionMessage{
 		{Role: openai.ChatMessageRoleSystem, Content: questionsSystem(p)},

@@ -3,6 +3,7 @@ package llm
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"math/rand/v2"
 	"net"
@@ -13,6 +14,8 @@ import (
 	"time"
 
 	openai "github.com/sashabaranov/go-openai"
+
+	"github.com/quizflow/quizflow/internal/generate"
 )
 
 // go-openai turns an error response into *APIError or *RequestError and
@@ -108,6 +111,24 @@ func transient(err error) bool {
 	}
 	var opErr *net.OpError
 	return errors.As(err, &opErr)
+}
+
+// refused returns err as the permanent failure it is, or nil: the server
+// refused the key (401, 403), the model (404) or the request (400 and
+// other 4xx that are not 408, 409 or 429). Setting names what to fix.
+func refused(err error) *generate.RefusedError {
+	code := statusCode(err)
+	if code < 400 || code >= 500 || transient(err) {
+		return nil
+	}
+	setting := "the request schema (OPENAI_MODEL must support strict JSON-schema output)"
+	switch code {
+	case http.StatusUnauthorized, http.StatusForbidden:
+		setting = "OPENAI_API_KEY"
+	case http.StatusNotFound:
+		setting = "OPENAI_MODEL (and OPENAI_BASE_URL)"
+	}
+	return &generate.RefusedError{Status: code, Setting: setting, Err: fmt.Errorf("llm: chat completion: %w", err)}
 }
 
 // backoff is the pause before retry attempt (0-based): exponential from
