@@ -11,7 +11,8 @@ import (
 )
 
 // TestCleanupTask: the scheduler's cleanup task, run by a real worker,
-// removes refresh tokens that have expired by its slot and keeps the rest.
+// removes refresh tokens that have expired by its slot and keeps the rest,
+// then the logins (token families) left without any token.
 func TestCleanupTask(t *testing.T) {
 	s := setup(t)
 	s.user("Carla")
@@ -41,8 +42,15 @@ func TestCleanupTask(t *testing.T) {
 	if count() != 1 {
 		t.Fatalf("cleanup removed a live refresh token")
 	}
+	if n, _ := s.app.Store.Database().Collection("token_families").CountDocuments(ctx, bson.M{}); n != 1 {
+		t.Fatalf("%d token families after a cleanup with a live token, want 1", n)
+	}
 	run(time.Now().Add(8 * 24 * time.Hour).Truncate(time.Hour)) // past the 7-day expiry
 	if count() != 0 {
 		t.Fatalf("%d refresh tokens after cleanup past their expiry, want 0", count())
+	}
+	fams, err := s.app.Store.Database().Collection("token_families").CountDocuments(ctx, bson.M{})
+	if err != nil || fams != 0 {
+		t.Fatalf("%d token families left without tokens (err %v), want 0: records that only grow", fams, err)
 	}
 }

@@ -238,12 +238,44 @@ func (s *Store) TouchAPIKey(ctx context.Context, id string, at time.Time) error 
 }
 
 // DeleteExpiredRefreshTokens removes refresh tokens that expired before
-// now; it returns how many. Their families stay, so a late reuse of an
-// expired token is still refused.
+// now; it returns how many. (A late reuse of an expired token is refused
+// anyway: the token itself has expired.)
 func (s *Store) DeleteExpiredRefreshTokens(ctx context.Context, now time.Time) (int64, error) {
 	res, err := s.db.Collection(colRefreshTokens).DeleteMany(ctx, bson.M{"expires_at": bson.M{"$lt": now}})
 	if err != nil {
 		return 0, fmt.Errorf("delete expired refresh tokens: %w", err)
 	}
 	return res.DeletedCount, nil
+}
+
+// DeleteEmptyTokenFamilies removes up to limit logins (token families)
+// created before before that have no refresh token left, all of theirs
+// having expired and been deleted; it returns how many. A family gets its
+// first token the moment it is created, so an old family without tokens
+// can never be used again.
+func (s *Store) DeleteEmptyTokenFamilies(ctx context.Context, before time.Time, limit int64) (int64, error) {
+	cur, err := s.db.Collection(colTokenFamilies).Find(ctx, bson.M{"created_at": bson.M{"$lt": before}},
+		options.Find().SetLimit(limit).SetProjection(bson.M{"_id": 1}))
+	if err != nil {
+		return 0, fmt.Errorf("find old token families: %w", err)
+	}
+	var fams []tokenFamily
+	if err := cur.All(ctx, &fams); err != nil {
+		return 0, fmt.Errorf("read old token families: %w", err)
+	}
+	var n int64
+	for _, f := range fams {
+		live, err := s.db.Collection(colRefreshTokens).CountDocuments(ctx, bson.M{"family_id": f.ID}, options.Count().SetLimit(1))
+		if err != nil {
+			return n, fmt.Errorf("count refresh tokens: %w", err)
+		}
+		if live > 0 {
+			continue
+		}
+		if _, err := s.db.Collection(colTokenFamilies).DeleteOne(ctx, bson.M{"_id": f.ID}); err != nil {
+			return n, fmt.Errorf("delete token family: %w", err)
+		}
+		n++
+	}
+	return n, nil
 }

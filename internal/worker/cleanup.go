@@ -20,8 +20,11 @@ const defaultReconcileAfter = 2 * time.Minute
 // look-up each, per task of the job).
 const maxReconcile = 500
 
-// cleanupHandler removes expired records (refresh tokens past their
-// expiry).
+// maxFamiliesPerCleanup bounds the logins one cleanup run looks at.
+const maxFamiliesPerCleanup = 1000
+
+// cleanupHandler removes expired records: refresh tokens past their
+// expiry, then the logins (token families) left without any.
 type cleanupHandler struct{ d Deps }
 
 // reconcileHandler, every minute, brings jobs whose task was lost or
@@ -38,7 +41,13 @@ func (h *cleanupHandler) ProcessTask(ctx context.Context, t *asynq.Task) error {
 	if err != nil {
 		return err
 	}
-	h.d.Log.Info().Int64("refresh_tokens", n).Time("slot", p.Slot).Msg("cleanup done")
+	// An hour's margin: a new login saves its first token right after its
+	// family, never an hour later.
+	fams, err := h.d.Tokens.DeleteEmptyTokenFamilies(ctx, p.Slot.Add(-time.Hour), maxFamiliesPerCleanup)
+	if err != nil {
+		return err
+	}
+	h.d.Log.Info().Int64("refresh_tokens", n).Int64("token_families", fams).Time("slot", p.Slot).Msg("cleanup done")
 	return nil
 }
 

@@ -32,7 +32,8 @@ type Deps struct {
 	Queue usecase.Queue
 	// Quizzes edits quizzes by the same compare-and-set rule as the API.
 	Quizzes *usecase.Quizzes
-	// Tokens removes expired refresh tokens in the cleanup task.
+	// Tokens removes expired refresh tokens and spent logins in the
+	// cleanup task.
 	Tokens TokenStore
 	// Inspector lets the reconcile task find jobs whose task was lost or
 	// archived; nil turns reconciliation off.
@@ -58,6 +59,9 @@ type TokenStore interface {
 	// DeleteExpiredRefreshTokens removes refresh tokens that expired
 	// before now and returns how many.
 	DeleteExpiredRefreshTokens(ctx context.Context, now time.Time) (int64, error)
+	// DeleteEmptyTokenFamilies removes up to limit logins created before
+	// before with no refresh token left, and returns how many.
+	DeleteEmptyTokenFamilies(ctx context.Context, before time.Time, limit int64) (int64, error)
 }
 
 // NewMux registers one handler per task type.
@@ -113,11 +117,15 @@ type jobRef struct {
 	RequestID string `json:"request_id"`
 }
 
-// failJobs turns a handler's error into the job's outcome, in one place:
+// failJobs turns a handler's error into the job's outcome, in one place
+// (see finalError for the messages):
 //   - a user error (*quizflow.Error, e.g. an encrypted PDF) fails the job at
 //     once with its message and is not retried (asynq.SkipRetry);
+//   - a refusal by the model server (*generate.RefusedError: a bad key,
+//     model or request) fails the job at once, is not retried, and is
+//     logged at error level with alert=llm_refused for the operators;
 //   - any other error is transient and retried with backoff; on the last
-//     attempt the job fails with a generic message instead of hanging.
+//     attempt the job fails with a message of its class instead of hanging.
 func failJobs(d Deps) asynq.MiddlewareFunc {
 	return func(next asynq.Handler) asynq.Handler {
 		return asynq.HandlerFunc(func(ctx context.Context, t *asynq.Task) error {
@@ -137,7 +145,13 @@ func failJobs(d Deps) asynq.MiddlewareFunc {
 			if !final {
 				return err
 			}
-			if quizflow.IsUserError(err) {
+			var rf *generate.RefusedError
+			if errors.As(err, &rf) {
+				d.Log.Error().Err(err).Str("alert", alertLLMRefused).Int("status", rf.Status).
+					Str("setting", rf.Setting).Str("task", t.Type()).Str("job_id", ref.JobID).
+					Msg("the model server refused the request; fix the setting")
+			}
+			if permanent(err) {
 				err = fmt.Errorf("%w: %w", err, asynq.SkipRetry)
 			}
 			// The handler's context may be done (timeout); record the
@@ -182,20 +196,56 @@ func genericFailure(typ string) string {
 	return "Something went wrong while processing this document, and retrying did not help. Please try again later."
 }
 
+// alertLLMRefused is the stable value of the log field "alert" on the
+// error line of a job failed by a refusal of the model server, for alert
+// rules to match.
+const alertLLMRefused = "llm_refused"
+
+// Messages of jobs failed by the model, by failure class.
+const (
+	msgModelRefused     = "The AI model refused the request (its configuration needs fixing); the operators have been told. Please try again later."
+	msgModelMalformed   = "The AI model kept answering with output that could not be used (%d attempts); please try again later."
+	msgModelUnavailable = "The AI model could not be reached (%d attempts); please try again later."
+)
+
+// permanent reports whether retrying err cannot help, so asynq must not:
+// a user error, or a refusal by the model server.
+func permanent(err error) bool {
+	var rf *generate.RefusedError
+	return quizflow.IsUserError(err) || errors.As(err, &rf)
+}
+
 // finalError decides whether a handler's error ends its job, and with what
-// user-facing error: a user error (*quizflow.Error) ends it at once with
-// its own message; any other error is transient until the last attempt,
-// which ends the job with generic.
+// user-facing error, by the error's class (errors.Is/As, never its text):
+//   - a user error (*quizflow.Error) ends it at once with its own message;
+//   - a refusal by the model server (*generate.RefusedError) ends it at
+//     once with EGENERATION and a message that blames the configuration;
+//   - any other error is transient until the last attempt, which ends the
+//     job with a message saying what was tried: output that stayed
+//     malformed (generate.ErrBadOutput, EGENERATION), a model that could
+//     not be reached (generate.ErrUnavailable, EUNAVAILABLE), or else
+//     generic (EINTERNAL).
 func finalError(ctx context.Context, err error, generic string) (quizflow.JobError, bool) {
 	if quizflow.IsUserError(err) {
 		return quizflow.JobError{Code: quizflow.ErrorCode(err), Message: quizflow.ErrorMessage(err)}, true
 	}
+	var rf *generate.RefusedError
+	if errors.As(err, &rf) {
+		return quizflow.JobError{Code: quizflow.EGENERATION, Message: msgModelRefused}, true
+	}
 	retried, _ := asynq.GetRetryCount(ctx)
 	maxRetry, _ := asynq.GetMaxRetry(ctx)
-	if retried >= maxRetry || errors.Is(err, asynq.SkipRetry) {
-		return quizflow.JobError{Code: quizflow.EINTERNAL, Message: generic}, true
+	if retried < maxRetry && !errors.Is(err, asynq.SkipRetry) {
+		return quizflow.JobError{}, false
 	}
-	return quizflow.JobError{}, false
+	attempts := retried + 1
+	switch {
+	case errors.Is(err, generate.ErrBadOutput):
+		return quizflow.JobError{Code: quizflow.EGENERATION, Message: fmt.Sprintf(msgModelMalformed, attempts)}, true
+	case errors.Is(err, generate.ErrUnavailable):
+		return quizflow.JobError{Code: quizflow.EUNAVAILABLE, Message: fmt.Sprintf(msgModelUnavailable, attempts)}, true
+	}
+	return quizflow.JobError{Code: quizflow.EINTERNAL, Message: generic}, true
 }
 
 // loadJob returns the job a task works for, or errJobFinished if it has
