@@ -47,13 +47,15 @@ func unsupported() *quizflow.Error {
 //     character cut at the end of head is allowed) without NUL bytes or
 //     other control characters beyond tab, CR, LF and form feed; Markdown
 //     when it has markdown structure (headings, lists, links, emphasis,
-//     code fences).
+//     code fences). A document that starts as HTML (see looksLikeHTML) is
+//     neither; Markdown with inline HTML further on stays Markdown.
 //
 // Errors are *quizflow.Error: EINVALID for an empty head; EENCRYPTED for an
 // encrypted Office file (an OLE container holding "EncryptedPackage");
 // EENCODING for text that is not UTF-8 (UTF-16, Latin-1), with the line;
 // EUNSUPPORTED for anything else (images, executables, other archives, old
-// .doc files: their messages say what to do).
+// .doc files, HTML pages, which would otherwise be read as text with their
+// tags: their messages say what to do).
 func Detect(head []byte) (kind, contentType string, err error) {
 	if len(head) == 0 {
 		return "", "", quizflow.Errorf(quizflow.EINVALID, "The file is empty; upload a document with some text in it.")
@@ -84,6 +86,9 @@ func Detect(head []byte) (kind, contentType string, err error) {
 	}
 	if line, ok := validUTF8Prefix(body); !ok {
 		return "", "", notUTF8(line)
+	}
+	if looksLikeHTML(body) {
+		return "", "", htmlUnsupported()
 	}
 	if looksLikeMarkdown(body) {
 		return quizflow.KindMarkdown, ContentTypeMarkdown, nil

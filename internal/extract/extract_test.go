@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -44,6 +46,20 @@ func TestDetect(t *testing.T) {
 		{"latin-1 text", []byte("line one\ncaf\xe9 au lait\n"), "", quizflow.EENCODING},
 		{"rtf", []byte(`{\rtf1\ansi hello}`), "", quizflow.EUNSUPPORTED},
 		{"gzip", []byte("\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03"), "", quizflow.EUNSUPPORTED},
+		{"html page", []byte("<!DOCTYPE html>\n<html><head><title>Cells</title></head><body><p>Cells need energy.</p></body></html>\n"), "", quizflow.EUNSUPPORTED},
+		{"html renamed .docx, BOM and white space first", []byte("\xEF\xBB\xBF\r\n  \t<HTML lang=\"en\">\n<BODY>Hello</BODY></HTML>"), "", quizflow.EUNSUPPORTED},
+		{"html fragment from head", []byte("<head>\n<meta charset=\"utf-8\">\n</head>\n<body>x</body>"), "", quizflow.EUNSUPPORTED},
+		{"html fragment from body", []byte("<body>\n<h1>Notes</h1>\n</body>"), "", quizflow.EUNSUPPORTED},
+		{"html starting with a script", []byte("<script>var x = 1;</script>\n<p>text</p>"), "", quizflow.EUNSUPPORTED},
+		{"saved page with a leading comment", []byte("<!-- saved from url=(0014)about:internet -->\n<html>\n<body>x</body></html>"), "", quizflow.EUNSUPPORTED},
+		{"xhtml with xml declaration", []byte("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<!DOCTYPE html PUBLIC \"-//W3C//DTD XHTML 1.0 Strict//EN\" \"http://www.w3.org/TR/xhtml1/DTD/xhtml1-strict.dtd\">\n<html xmlns=\"http://www.w3.org/1999/xhtml\"><body><p>x</p></body></html>"), "", quizflow.EUNSUPPORTED},
+		{"xml with an html root, no doctype", []byte("<?xml version=\"1.0\"?><html xmlns=\"http://www.w3.org/1999/xhtml\"/>"), "", quizflow.EUNSUPPORTED},
+		{"xml with another root stays text", []byte("<?xml version=\"1.0\"?>\n<note>Cells need energy.</note>\n"), quizflow.KindText, ""},
+		{"markdown with inline html later", []byte("# Cells\n\nSome **bold** text and a [link](http://x.org).\n\n<html><body>example</body></html>\n"), quizflow.KindMarkdown, ""},
+		{"markdown opening with a centred paragraph", []byte("<p align=\"center\"><img src=\"logo.png\"></p>\n\n# Project\n\n- one [link](http://x.org)\n- two\n"), quizflow.KindMarkdown, ""},
+		{"markdown opening with a comment", []byte("<!-- markdownlint-disable -->\n# Cells\n\n## Energy\n\n- ATP\n"), quizflow.KindMarkdown, ""},
+		{"text starting with a header tag is not a head tag", []byte("<header> is an HTML5 element.\n"), quizflow.KindText, ""},
+		{"text mentioning html", []byte("Write <html> at the top of the page.\n"), quizflow.KindText, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -69,6 +85,10 @@ func TestDetect(t *testing.T) {
 	_, _, err := Detect([]byte("\x89PNG\r\n\x1a\n"))
 	if quizflow.ErrorMessage(err) != "This file is not a PDF, Word (.docx), text or Markdown document." {
 		t.Errorf("unsupported message = %q", quizflow.ErrorMessage(err))
+	}
+	_, _, err = Detect([]byte("<html><body>x</body></html>"))
+	if msg := quizflow.ErrorMessage(err); !strings.Contains(msg, "HTML") || !strings.Contains(msg, "PDF, Word (.docx), text or Markdown") {
+		t.Errorf("html message = %q, want it to name HTML and the supported types", msg)
 	}
 	_, _, err = Detect([]byte("a\nb\n\xff\n"))
 	if !strings.Contains(quizflow.ErrorMessage(err), "line 3") {
@@ -446,5 +466,93 @@ func TestPaginate(t *testing.T) {
 	secs = paginate(huge, 500)
 	if len(secs) != 3 || len(strings.Fields(secs[0])) != 500 {
 		t.Fatalf("huge line: %d sections", len(secs))
+	}
+}
+
+// TestExtractPDFPageTree: a page tree that reaches a node or page twice is
+// ECORRUPT rather than a document of repeated pages; distinct pages that
+// look alike, and direct page dictionaries, are still read.
+func TestExtractPDFPageTree(t *testing.T) {
+	const (
+		catalog = "<< /Type /Catalog /Pages 2 0 R >>"
+		font    = "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>"
+		res     = "/Resources << /Font << /F1 3 0 R >> >> /MediaBox [0 0 612 792]"
+		page4   = "<< /Type /Page /Parent 2 0 R /Contents 5 0 R >>"
+	)
+	content := func(s string) string {
+		c := textPage(s)
+		return fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream", len(c), c)
+	}
+	pages := func(kids string, count int) string {
+		return fmt.Sprintf("<< /Type /Pages /Kids [%s] /Count %d %s >>", kids, count, res)
+	}
+	tests := []struct {
+		name      string
+		pdf       []byte
+		wantCode  string
+		wantTexts []string
+	}{
+		{"pages node lists itself", writePDF([]string{catalog, pages("4 0 R 2 0 R", 1), font, page4, content("Only page.")}), quizflow.ECORRUPT, nil},
+		{"page listed twice", writePDF([]string{catalog, pages("4 0 R 4 0 R", 2), font, page4, content("Only page.")}), quizflow.ECORRUPT, nil},
+		{"child node lists its parent", writePDF([]string{catalog, pages("6 0 R", 1), font,
+			"<< /Type /Page /Parent 6 0 R /Contents 5 0 R >>", content("Only page."),
+			"<< /Type /Pages /Parent 2 0 R /Kids [4 0 R 2 0 R] /Count 1 >>"}), quizflow.ECORRUPT, nil},
+		{"page listed under two nodes", writePDF([]string{catalog, pages("6 0 R 7 0 R", 2), font, page4, content("Only page."),
+			"<< /Type /Pages /Parent 2 0 R /Kids [4 0 R] /Count 1 >>",
+			"<< /Type /Pages /Parent 2 0 R /Kids [4 0 R] /Count 1 >>"}), quizflow.ECORRUPT, nil},
+		{"page is its own parent", writePDF([]string{catalog, "<< /Type /Pages /Kids [4 0 R] /Count 1 >>", font,
+			"<< /Type /Page /Parent 4 0 R /Contents 5 0 R >>", content("Only page.")}), quizflow.ECORRUPT, nil},
+		{"resources inherited through two levels", writePDF([]string{catalog, pages("6 0 R", 1), font,
+			"<< /Type /Page /Parent 6 0 R /Contents 5 0 R >>", content("Inherited."),
+			"<< /Type /Pages /Parent 2 0 R /Kids [4 0 R] /Count 1 >>"}), "", []string{"Inherited."}},
+		{"two page objects with identical dictionaries", writePDF([]string{catalog, pages("4 0 R 6 0 R", 2), font, page4, content("Same content."), page4}), "", []string{"Same content.", "Same content."}},
+		{"direct page dictionaries", writePDF([]string{catalog, pages("<< /Type /Page /Parent 2 0 R /Contents 4 0 R >> << /Type /Page /Parent 2 0 R /Contents 5 0 R >>", 2), font, content("First."), content("Second.")}), "", []string{"First.", "Second."}},
+		{"nested tree", writePDF([]string{catalog, pages("6 0 R 7 0 R", 2), font,
+			"<< /Type /Page /Parent 6 0 R /Contents 5 0 R >>", content("First."),
+			"<< /Type /Pages /Parent 2 0 R /Kids [4 0 R] /Count 1 >>",
+			"<< /Type /Pages /Parent 2 0 R /Kids [8 0 R] /Count 1 >>",
+			"<< /Type /Page /Parent 7 0 R /Contents 9 0 R >>", content("Second.")}), "", []string{"First.", "Second."}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := extractBytes(t, tt.pdf, quizflow.KindPDF, Limits{})
+			if code := quizflow.ErrorCode(err); code != tt.wantCode {
+				t.Fatalf("code = %q (%v), want %q; %d pages", code, err, tt.wantCode, len(got))
+			}
+			if err != nil {
+				if msg := quizflow.ErrorMessage(err); msg != "The PDF's page tree is broken (a page or node is listed twice)." {
+					t.Errorf("message = %q", msg)
+				}
+				return
+			}
+			var texts []string
+			for _, p := range got {
+				texts = append(texts, p.Text)
+			}
+			if strings.Join(texts, "|") != strings.Join(tt.wantTexts, "|") {
+				t.Errorf("pages = %q, want %q", texts, tt.wantTexts)
+			}
+		})
+	}
+
+	// Real producers' trees still read: every good fixture, and all 11
+	// pages of the LibreOffice one.
+	files, err := filepath.Glob(filepath.Join("testdata", "*.pdf"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no pdf fixtures: %v", err)
+	}
+	for _, f := range files {
+		name := filepath.Base(f)
+		if strings.HasPrefix(name, "bad-") {
+			continue
+		}
+		got, err := extractBytes(t, fixture(t, name), quizflow.KindPDF, Limits{})
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		if name == "libreoffice-handbook-10p.pdf" && (len(got) != 11 || got[10].Number != 11) {
+			t.Errorf("%s: %d pages, want 11", name, len(got))
+		}
 	}
 }

@@ -106,28 +106,37 @@ func makeDOCX(t testing.TB, body string) []byte {
 // most producers write). Streams are uncompressed unless filter is set
 // (then it is written as the /Filter, undecoded: for broken pages).
 func makePDF(contents []string, filter map[int]string) []byte {
-	var out bytes.Buffer
-	var offs []int
-	obj := func(s string) {
-		offs = append(offs, out.Len())
-		fmt.Fprintf(&out, "%d 0 obj\n%s\nendobj\n", len(offs), s)
-	}
-	out.WriteString("%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
 	n := len(contents)
 	kids := make([]string, n)
 	for i := range contents {
 		kids[i] = fmt.Sprintf("%d 0 R", 4+2*i)
 	}
-	obj("<< /Type /Catalog /Pages 2 0 R >>")
-	obj(fmt.Sprintf("<< /Type /Pages /Kids [%s] /Count %d /Resources << /Font << /F1 3 0 R >> >> /MediaBox [0 0 612 792] >>", strings.Join(kids, " "), n))
-	obj("<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>")
+	objs := []string{
+		"<< /Type /Catalog /Pages 2 0 R >>",
+		fmt.Sprintf("<< /Type /Pages /Kids [%s] /Count %d /Resources << /Font << /F1 3 0 R >> >> /MediaBox [0 0 612 792] >>", strings.Join(kids, " "), n),
+		"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
+	}
 	for i, c := range contents {
-		obj(fmt.Sprintf("<< /Type /Page /Parent 2 0 R /Contents %d 0 R >>", 5+2*i))
+		objs = append(objs, fmt.Sprintf("<< /Type /Page /Parent 2 0 R /Contents %d 0 R >>", 5+2*i))
 		f := ""
 		if filter[i] != "" {
 			f = " /Filter /" + filter[i]
 		}
-		obj(fmt.Sprintf("<< /Length %d%s >>\nstream\n%s\nendstream", len(c), f, c))
+		objs = append(objs, fmt.Sprintf("<< /Length %d%s >>\nstream\n%s\nendstream", len(c), f, c))
+	}
+	return writePDF(objs)
+}
+
+// writePDF writes objs as objects 1..len(objs) (object 1 is the catalog)
+// with a cross-reference table whose offsets match, so any page tree,
+// broken ones included, can be built as text.
+func writePDF(objs []string) []byte {
+	var out bytes.Buffer
+	offs := make([]int, len(objs))
+	out.WriteString("%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+	for i, o := range objs {
+		offs[i] = out.Len()
+		fmt.Fprintf(&out, "%d 0 obj\n%s\nendobj\n", i+1, o)
 	}
 	x := out.Len()
 	fmt.Fprintf(&out, "xref\n0 %d\n0000000000 65535 f \n", len(offs)+1)

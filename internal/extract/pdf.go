@@ -13,8 +13,9 @@ import (
 	"github.com/quizflow/quizflow/internal/quizflow"
 )
 
-// maxTreeDepth bounds the page tree walk; real trees are a few levels deep,
-// and a cycle (a Kids entry pointing back up) would otherwise never end.
+// maxTreeDepth bounds the page tree walk; real trees are a few levels deep.
+// Cycles (a Kids entry pointing back up) are caught before this by
+// pdfPages' seen set; the bound is for very deep trees of distinct nodes.
 const maxTreeDepth = 64
 
 // extractPDF reads every page of a PDF in one pass over the page tree.
@@ -163,13 +164,17 @@ func (p patchedReaderAt) ReadAt(b []byte, off int64) (int, error) {
 // pdfPages lists the pages in document order by walking the page tree once
 // from the catalog's /Pages node.
 //
+// A node or page reached twice (a Kids entry pointing back to an ancestor or
+// to itself, or one page listed twice) is ECORRUPT: without the check a
+// self-listing node was read as maxTreeDepth copies of its page.
+//
 // The library's Reader.Page(i) walks from the root for every page, which
 // re-parses the Kids of every node on the way: reading all n pages of a
 // flat tree that way parses O(n²) objects. pdf.Page is a struct with one
 // exported field (V, the page dictionary), so the walk can build the pages
 // itself. Inherited attributes (Resources, MediaBox) need nothing extra:
-// Page.Resources looks them up through the /Parent links, which a page
-// reached from its parent's Kids still has.
+// pageResources looks them up through the /Parent links (with a bound, as
+// those can loop too), which a page reached from its parent's Kids still has.
 func pdfPages(r *pdf.Reader, maxPages int) (pages []pdf.Page, err error) {
 	defer func() {
 		if x := recover(); x != nil {
@@ -188,8 +193,14 @@ func pdfPages(r *pdf.Reader, maxPages int) (pages []pdf.Page, err error) {
 	if n := int(root.Key("Count").Int64()); n > maxPages {
 		return nil, tooMany(n, maxPages)
 	}
+	seen := map[objectKey]bool{}
 	var walk func(node pdf.Value, depth int)
 	walk = func(node pdf.Value, depth int) {
+		k := keyOf(node)
+		if seen[k] {
+			panic(error(brokenTree()))
+		}
+		seen[k] = true
 		kids := node.Key("Kids")
 		if node.Key("Type").Name() == "Page" || (kids.Kind() != pdf.Array && !node.Key("Contents").IsNull()) {
 			if len(pages) >= maxPages {

@@ -68,7 +68,7 @@ func (cr *contentReader) readPage(p pdf.Page) []glyph {
 	if contents.IsNull() {
 		return nil
 	}
-	cr.run(contents, p.Resources(), identity, 0)
+	cr.run(contents, pageResources(p), identity, 0)
 	return cr.glyphs
 }
 
