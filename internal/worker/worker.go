@@ -226,6 +226,14 @@ func permanent(err error) bool {
 //     not be reached (generate.ErrUnavailable, EUNAVAILABLE), or else
 //     generic (EINTERNAL).
 func finalError(ctx context.Context, err error, generic string) (quizflow.JobError, bool) {
+	retried, _ := asynq.GetRetryCount(ctx)
+	maxRetry, _ := asynq.GetMaxRetry(ctx)
+	return finalErrorAt(err, generic, retried, maxRetry)
+}
+
+// finalErrorAt is finalError on the attempt after retried retries of at
+// most maxRetry.
+func finalErrorAt(err error, generic string, retried, maxRetry int) (quizflow.JobError, bool) {
 	if quizflow.IsUserError(err) {
 		return quizflow.JobError{Code: quizflow.ErrorCode(err), Message: quizflow.ErrorMessage(err)}, true
 	}
@@ -233,8 +241,6 @@ func finalError(ctx context.Context, err error, generic string) (quizflow.JobErr
 	if errors.As(err, &rf) {
 		return quizflow.JobError{Code: quizflow.EGENERATION, Message: msgModelRefused}, true
 	}
-	retried, _ := asynq.GetRetryCount(ctx)
-	maxRetry, _ := asynq.GetMaxRetry(ctx)
 	if retried < maxRetry && !errors.Is(err, asynq.SkipRetry) {
 		return quizflow.JobError{}, false
 	}
