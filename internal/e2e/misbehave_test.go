@@ -17,6 +17,7 @@ import (
 // known way and checks, through the HTTP API and a worker, whether the job
 // ends in a valid quiz or in an explicit failure, as each case should.
 func TestModelMisbehaviour(t *testing.T) {
+	t.Parallel() // two cases wait through the queue's backoff
 	fake := fakeopenai.New()
 	defer fake.Close()
 	s := setup(t, withModel(fake), func(o *setupOptions) {
