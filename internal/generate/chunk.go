@@ -1,11 +1,13 @@
 package generate
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"math"
 	"regexp"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/quizflow/quizflow/internal/quizflow"
 )
@@ -36,6 +38,17 @@ type piece struct {
 	page   int
 	text   string
 	tokens int
+	// glue marks a later part of one word cut for being too long: it is
+	// joined to the part before it without a separator.
+	glue bool
+}
+
+// sep is what goes between the piece before pc and pc on the same page.
+func (pc piece) sep() string {
+	if pc.glue {
+		return ""
+	}
+	return "\n\n"
 }
 
 var (
@@ -46,8 +59,17 @@ var (
 // SplitPages packs pages into chunks of at most budget tokens each (by
 // tok), keeping pages whole where they fit. A page longer than budget is
 // split by paragraphs, a paragraph longer than budget by sentences, and a
-// sentence longer than budget at word boundaries. Blank pages are left out.
+// sentence longer than budget at word boundaries; a single word longer
+// than budget is cut inside the word. Blank pages are left out.
 func SplitPages(pages []quizflow.Page, tok Tokenizer, budget int) []Chunk {
+	chunks, _ := SplitPagesContext(context.Background(), pages, tok, budget)
+	return chunks
+}
+
+// SplitPagesContext is SplitPages that stops with ctx.Err() once ctx is
+// done. All counting goes through CountTokens, so no tokenizer call sees
+// a non-space run longer than MaxRun bytes.
+func SplitPagesContext(ctx context.Context, pages []quizflow.Page, tok Tokenizer, budget int) ([]Chunk, error) {
 	if budget < 50 {
 		budget = 50
 	}
@@ -57,12 +79,19 @@ func SplitPages(pages []quizflow.Page, tok Tokenizer, budget int) []Chunk {
 		if text == "" {
 			continue
 		}
-		n := tok.Count(text)
+		n, err := CountTokens(ctx, tok, text)
+		if err != nil {
+			return nil, err
+		}
 		if n <= budget {
-			pieces = append(pieces, piece{p.Number, text, n})
+			pieces = append(pieces, piece{page: p.Number, text: text, tokens: n})
 			continue
 		}
-		pieces = append(pieces, splitLong(p.Number, text, tok, budget)...)
+		long, err := splitLong(ctx, p.Number, text, tok, budget)
+		if err != nil {
+			return nil, err
+		}
+		pieces = append(pieces, long...)
 	}
 
 	var chunks []Chunk
@@ -76,7 +105,7 @@ func SplitPages(pages []quizflow.Page, tok Tokenizer, budget int) []Chunk {
 		h := sha256.New()
 		for _, pc := range cur {
 			if k := len(c.Pages); k > 0 && c.Pages[k-1].Number == pc.page {
-				c.Pages[k-1].Text += "\n\n" + pc.text
+				c.Pages[k-1].Text += pc.sep() + pc.text
 			} else {
 				c.Pages = append(c.Pages, quizflow.Page{Number: pc.page, Text: pc.text})
 			}
@@ -97,44 +126,54 @@ func SplitPages(pages []quizflow.Page, tok Tokenizer, budget int) []Chunk {
 		curTokens += pc.tokens
 	}
 	flush()
-	return chunks
+	return chunks, nil
 }
 
 // splitLong cuts one over-long page into pieces of at most budget tokens,
 // at the largest boundary that works: paragraphs, then sentences, then
 // words.
-func splitLong(page int, text string, tok Tokenizer, budget int) []piece {
+func splitLong(ctx context.Context, page int, text string, tok Tokenizer, budget int) ([]piece, error) {
 	var units []piece
 	for _, para := range paragraphSep.Split(text, -1) {
 		para = strings.TrimSpace(para)
 		if para == "" {
 			continue
 		}
-		n := tok.Count(para)
+		n, err := CountTokens(ctx, tok, para)
+		if err != nil {
+			return nil, err
+		}
 		if n <= budget {
-			units = append(units, piece{page, para, n})
+			units = append(units, piece{page: page, text: para, tokens: n})
 			continue
 		}
 		for _, s := range splitKeep(para, sentenceEnd) {
-			m := tok.Count(s)
+			m, err := CountTokens(ctx, tok, s)
+			if err != nil {
+				return nil, err
+			}
 			if m <= budget {
-				units = append(units, piece{page, s, m})
+				units = append(units, piece{page: page, text: s, tokens: m})
 				continue
 			}
-			units = append(units, splitWords(page, s, tok, budget, m)...)
+			ws, err := splitWords(ctx, page, s, tok, budget, m)
+			if err != nil {
+				return nil, err
+			}
+			units = append(units, ws...)
 		}
 	}
 	// Pack the units back together up to the budget.
 	var out []piece
 	for _, u := range units {
 		if k := len(out); k > 0 && out[k-1].tokens+u.tokens+1 <= budget {
-			out[k-1].text += "\n\n" + u.text
+			out[k-1].text += u.sep() + u.text
 			out[k-1].tokens += u.tokens + 1
 			continue
 		}
 		out = append(out, u)
 	}
-	return out
+	return out, nil
 }
 
 // splitKeep splits s after each match of re, keeping the separators with
@@ -153,25 +192,116 @@ func splitKeep(s string, re *regexp.Regexp) []string {
 }
 
 // splitWords cuts a text of n tokens with no better boundary into windows
-// of words that each fit budget.
-func splitWords(page int, s string, tok Tokenizer, budget, n int) []piece {
+// of words that each fit budget. A word of more than budget bytes (which
+// may hold more than budget tokens) is cut on its own by splitRun.
+func splitWords(ctx context.Context, page int, s string, tok Tokenizer, budget, n int) ([]piece, error) {
 	words := strings.Fields(s)
-	per := max(1, int(math.Floor(float64(len(words))*float64(budget)/float64(n)*0.9)))
+	// Cut the huge words first, so the window size is estimated from the
+	// tokens of the others.
+	huge := map[int][]piece{}
+	normal := len(words)
+	for k, w := range words {
+		if len(w) <= budget {
+			continue
+		}
+		parts, err := splitRun(ctx, page, w, tok, budget)
+		if err != nil {
+			return nil, err
+		}
+		huge[k] = parts
+		normal--
+		for _, p := range parts {
+			n -= p.tokens
+		}
+	}
+	per := max(1, int(math.Floor(float64(normal)*float64(budget)/float64(max(n, 1))*0.9)))
 	var out []piece
-	for i := 0; i < len(words); {
-		j := min(len(words), i+per)
+	window := func(words []string) error {
+		for i := 0; i < len(words); {
+			j := min(len(words), i+per)
+			for {
+				t := strings.Join(words[i:j], " ")
+				c, err := CountTokens(ctx, tok, t)
+				if err != nil {
+					return err
+				}
+				if c <= budget || j-i == 1 {
+					out = append(out, piece{page: page, text: t, tokens: c})
+					break
+				}
+				j = i + max(1, (j-i)*9/10)
+			}
+			i = j
+		}
+		return nil
+	}
+	start := 0
+	for k := range words {
+		parts, ok := huge[k]
+		if !ok {
+			continue
+		}
+		if err := window(words[start:k]); err != nil {
+			return nil, err
+		}
+		out = append(out, parts...)
+		start = k + 1
+	}
+	if err := window(words[start:]); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// splitRun cuts one word (no spaces) into parts of at most budget tokens,
+// built from rune-aligned pieces of at most MaxRun bytes; every part after
+// the first is glued to the one before it, so the word's text is kept.
+func splitRun(ctx context.Context, page int, w string, tok Tokenizer, budget int) ([]piece, error) {
+	var out []piece
+	cur := piece{page: page}
+	start := 0 // of cur in w
+	for at := 0; at < len(w); {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		size := MaxRun
+		var end, c int
 		for {
-			t := strings.Join(words[i:j], " ")
-			c := tok.Count(t)
-			if c <= budget || j-i == 1 {
-				out = append(out, piece{page, t, c})
+			end = runeCut(w, at, size)
+			var err error
+			if c, err = CountTokens(ctx, tok, w[at:end]); err != nil {
+				return nil, err
+			}
+			if c <= budget || size <= utf8.UTFMax {
 				break
 			}
-			j = i + max(1, (j-i)*9/10)
+			size /= 2
 		}
-		i = j
+		if cur.tokens > 0 && cur.tokens+c > budget {
+			cur.text = w[start:at]
+			out = append(out, cur)
+			cur = piece{page: page, glue: true}
+			start = at
+		}
+		cur.tokens += c
+		at = end
 	}
-	return out
+	cur.text = w[start:]
+	return append(out, cur), nil
+}
+
+// runeCut returns the end of the longest piece of w from at of at most
+// size bytes that ends on a rune boundary (at least one rune).
+func runeCut(w string, at, size int) int {
+	end := min(len(w), at+size)
+	for end < len(w) && end > at+1 && !utf8.RuneStart(w[end]) {
+		end--
+	}
+	if end == at { // unreachable with size >= 1, kept for safety
+		_, n := utf8.DecodeRuneInString(w[at:])
+		end = at + n
+	}
+	return end
 }
 
 // minChunkTokens is the size below which a chunk gets questions only when

@@ -163,7 +163,10 @@ func (p *Pipeline) Generate(ctx context.Context, req Request) (*Result, error) {
 			return nil, quizflow.Invalid("question_types", "Unknown question type %q.", t)
 		}
 	}
-	chunks := SplitPages(req.Pages, p.tok, p.cfg.ChunkTokens)
+	chunks, err := SplitPagesContext(ctx, req.Pages, p.tok, p.cfg.ChunkTokens)
+	if err != nil {
+		return nil, err
+	}
 	if len(chunks) == 0 {
 		return nil, quizflow.Errorf(quizflow.ENOTEXT, "The document has no text to make questions from.")
 	}

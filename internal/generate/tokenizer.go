@@ -1,9 +1,12 @@
 package generate
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"sync"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/pkoukk/tiktoken-go"
 	tiktoken_loader "github.com/pkoukk/tiktoken-go-loader"
@@ -71,10 +74,103 @@ func EncodingForModel(model string) string {
 }
 
 // Count returns the number of tokens in text. Special-token look-alikes in
-// the text are counted as ordinary text.
+// the text are counted as ordinary text. Like CountTokens, it never hands
+// the BPE encoder a run of non-space characters longer than MaxRun bytes.
 func (t *Tiktoken) Count(text string) int {
-	if text == "" {
+	n, _ := CountTokens(context.Background(), t, text)
+	return n
+}
+
+// encode counts one segment from boundedSegments without cutting it.
+func (t *Tiktoken) encode(seg string) int {
+	if seg == "" {
 		return 0
 	}
-	return len(t.enc.EncodeOrdinary(text))
+	return len(t.enc.EncodeOrdinary(seg))
+}
+
+// MaxRun is the longest run of non-space bytes handed to a tokenizer in
+// one piece. BPE merge is superlinear in the length of one pre-tokenizer
+// piece and cannot be cancelled: one 1 MB "word" pinned a core for
+// minutes. Longer runs are cut (at rune boundaries) into pieces of at most
+// MaxRun bytes, each counted on its own; for ordinary text this changes
+// nothing, for a huge run the sum is within a few tokens per piece.
+const MaxRun = 256
+
+// maxSegment is about the most text counted in one tokenizer call, so a
+// cancelled context is noticed between calls even on long pages. Segments
+// end where a non-space run meets whitespace, which is where the
+// tokenizers' pre-tokenizers split anyway.
+const maxSegment = 16 << 10
+
+// CountTokens counts text with tok, feeding it segments that hold no run
+// of non-space characters longer than MaxRun bytes, and checks ctx before
+// each segment: a cancelled context ends counting with ctx.Err(). Every
+// token count in this package goes through it.
+func CountTokens(ctx context.Context, tok Tokenizer, text string) (int, error) {
+	count := tok.Count
+	if t, ok := tok.(*Tiktoken); ok {
+		count = t.encode
+	}
+	n := 0
+	err := boundedSegments(text, func(seg string) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		n += count(seg)
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	return n, nil
+}
+
+// boundedSegments calls yield with consecutive segments of text that
+// together are text: each holds no non-space run longer than MaxRun bytes
+// and is cut at a non-space/space boundary once it is maxSegment bytes
+// long. It stops at yield's first error.
+func boundedSegments(text string, yield func(string) error) error {
+	segStart, runStart := 0, -1
+	for i := 0; i < len(text); {
+		r, size := rune(text[i]), 1
+		if r >= utf8.RuneSelf {
+			r, size = utf8.DecodeRuneInString(text[i:])
+		}
+		if isSpace(r) {
+			if runStart >= 0 {
+				runStart = -1
+				if i-segStart >= maxSegment {
+					if err := yield(text[segStart:i]); err != nil {
+						return err
+					}
+					segStart = i
+				}
+			}
+			i += size
+			continue
+		}
+		if runStart < 0 {
+			runStart = i
+		}
+		if i+size-runStart > MaxRun {
+			if err := yield(text[segStart:i]); err != nil {
+				return err
+			}
+			segStart, runStart = i, i
+		}
+		i += size
+	}
+	if segStart < len(text) {
+		return yield(text[segStart:])
+	}
+	return nil
+}
+
+func isSpace(r rune) bool {
+	switch r {
+	case ' ', '\t', '\n', '\r', '\v', '\f':
+		return true
+	}
+	return r >= utf8.RuneSelf && unicode.IsSpace(r)
 }
