@@ -3,7 +3,6 @@ package e2e_test
 import (
 	"context"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/hibiken/asynq"
@@ -45,11 +44,7 @@ func TestLastRetryFailsJob(t *testing.T) {
 	if _, err := s.app.Queue.Enqueue(task, asynq.MaxRetry(1)); err != nil {
 		t.Fatal(err)
 	}
-	wctx, cancel := context.WithCancel(ctx)
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() { defer wg.Done(); _ = s.app.RunWorker(wctx) }()
-	defer func() { cancel(); wg.Wait() }()
+	s.startWorker()
 
 	// First attempt fails: the job is still running, waiting for a retry.
 	waitTaskState(t, insp, jobs.QueueGenerate, "generate:"+up.Job.ID, asynq.TaskStateRetry)

@@ -3,7 +3,6 @@ package e2e_test
 import (
 	"context"
 	"errors"
-	"sync"
 	"testing"
 	"time"
 
@@ -31,11 +30,7 @@ func TestReconcileLostTask(t *testing.T) {
 		t.Fatalf("delete the task to simulate its loss: %v", err)
 	}
 	// A worker starts; nothing is queued for the job.
-	wctx, cancel := context.WithCancel(ctx)
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() { defer wg.Done(); _ = s.app.RunWorker(wctx) }()
-	defer func() { cancel(); wg.Wait() }()
+	s.startWorker()
 
 	// A slot soon after the upload leaves the young job alone.
 	runReconcile(t, s, time.Now())
@@ -67,11 +62,7 @@ func TestReconcileArchivedTask(t *testing.T) {
 	if err := insp.ArchiveTask(jobs.QueueExtract, "extract:"+up.Job.ID); err != nil {
 		t.Fatalf("archive the task as the recoverer would: %v", err)
 	}
-	wctx, cancel := context.WithCancel(ctx)
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() { defer wg.Done(); _ = s.app.RunWorker(wctx) }()
-	defer func() { cancel(); wg.Wait() }()
+	s.startWorker()
 	runReconcile(t, s, time.Now().Add(3*time.Minute))
 	j, err := c.Job(ctx, up.Job.ID)
 	if err != nil {

@@ -127,6 +127,21 @@ func setup(t testing.TB, opts ...func(*setupOptions)) *stack {
 	return s
 }
 
+// startWorker starts a worker on the stack's app, for tests that set the
+// stage with none running (setupOptions.workers = 0); it stops with the
+// test.
+func (s *stack) startWorker() {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := s.app.RunWorker(ctx); err != nil {
+			s.t.Errorf("worker: %v", err)
+		}
+	}()
+	s.t.Cleanup(func() { cancel(); <-done })
+}
+
 // replica starts a second API process on the stack's services, as a
 // second replica behind a load balancer would be, and returns its URL.
 func (s *stack) replica() string {
