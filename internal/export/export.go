@@ -107,7 +107,7 @@ func Render(q *quizflow.Quiz, format string, opts quizflow.ExportOptions) (*File
 	d, ok := registry[format]
 	if !ok {
 		return nil, &quizflow.Error{Code: quizflow.EINVALID, Field: "format",
-			Message: fmt.Sprintf("unknown export format %q; known formats: %s", format, strings.Join(formatNames(), ", "))}
+			Message: fmt.Sprintf("unknown export format %q; known formats: %s", format, FormatNames())}
 	}
 	if q == nil {
 		return nil, quizflow.Errorf(quizflow.EINVALID, "no quiz to export")
@@ -132,12 +132,13 @@ func Render(q *quizflow.Quiz, format string, opts quizflow.ExportOptions) (*File
 	}, nil
 }
 
-func formatNames() []string {
+// FormatNames lists the format names, comma-separated, for messages.
+func FormatNames() string {
 	var names []string
 	for _, f := range Formats() {
 		names = append(names, f.Name)
 	}
-	return names
+	return strings.Join(names, ", ")
 }
 
 // run is the state of one Render call.

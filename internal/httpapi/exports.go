@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"net/http"
-	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -51,20 +50,12 @@ type exportRequest struct {
 	} `json:"options"`
 }
 
-func formatList() string {
-	var names []string
-	for _, f := range export.Formats() {
-		names = append(names, f.Name)
-	}
-	return strings.Join(names, ", ")
-}
-
 // createExport starts (or reuses) the export of the caller's quiz in a
 // format: 202 with the export and its job, or 200 for a reused export whose
 // file is ready.
 func (s *Server) createExport(c echo.Context) error {
 	var req exportRequest
-	if err := decodeJSON(c, &req, quizflow.Invalid("format", "Send a JSON object with the export format, e.g. {\"format\":\"qti12-canvas\"}; formats: %s.", formatList())); err != nil {
+	if err := decodeJSON(c, &req, quizflow.Invalid("format", "Send a JSON object with the export format, e.g. {\"format\":\"qti12-canvas\"}; formats: %s.", export.FormatNames())); err != nil {
 		return err
 	}
 	r := quizflow.ExportRequest{Format: req.Format, Options: quizflow.ExportOptions{

@@ -15,15 +15,6 @@ type Exports struct{ *core }
 
 var _ quizflow.ExportService = (*Exports)(nil)
 
-// FormatList names the export formats, for messages.
-func FormatList() string {
-	var names []string
-	for _, f := range export.Formats() {
-		names = append(names, f.Name)
-	}
-	return strings.Join(names, ", ")
-}
-
 // CreateExport implements quizflow.ExportService.
 //
 // The export's identity is its cache key: quiz ID, quiz version, format and
@@ -43,13 +34,13 @@ func (s *Exports) CreateExport(ctx context.Context, user *quizflow.User, quizID 
 	}
 	format := strings.ToLower(strings.TrimSpace(r.Format))
 	if format == "" {
-		return nil, quizflow.Invalid("format", "Choose an export format: %s.", FormatList())
+		return nil, quizflow.Invalid("format", "Choose an export format: %s.", export.FormatNames())
 	}
 	if _, ok := export.Lookup(format); !ok {
 		if len(format) > 40 {
 			format = format[:40]
 		}
-		return nil, quizflow.Invalid("format", "Unknown export format %q; use one of: %s.", format, FormatList())
+		return nil, quizflow.Invalid("format", "Unknown export format %q; use one of: %s.", format, export.FormatNames())
 	}
 	opts := r.Options
 	if err := opts.Normalize(); err != nil {

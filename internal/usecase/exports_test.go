@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/quizflow/quizflow/internal/export"
 	"github.com/quizflow/quizflow/internal/quizflow"
 	"github.com/quizflow/quizflow/internal/usecase"
 	"github.com/quizflow/quizflow/jobs"
@@ -166,11 +167,11 @@ func TestCreateExportRefused(t *testing.T) {
 		{name: "missing quiz", missing: true, r: quizflow.ExportRequest{Format: "gift"}, code: quizflow.ENOTFOUND},
 		{
 			name: "no format", r: quizflow.ExportRequest{Format: "  "}, code: quizflow.EINVALID, field: "format",
-			contains: []string{usecase.FormatList()},
+			contains: []string{export.FormatNames()},
 		},
 		{
 			name: "unknown format", r: quizflow.ExportRequest{Format: "DOCX"}, code: quizflow.EINVALID, field: "format",
-			contains: []string{`"docx"`, usecase.FormatList()},
+			contains: []string{`"docx"`, export.FormatNames()},
 		},
 		{
 			name: "long unknown format", r: quizflow.ExportRequest{Format: long}, code: quizflow.EINVALID, field: "format",
