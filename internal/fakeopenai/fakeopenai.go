@@ -62,6 +62,10 @@ type Action struct {
 	RetryAfter string
 	// Delay is waited before replying (or until the client gives up).
 	Delay time.Duration
+	// Hold, when set, holds the reply (after Delay) until the channel is
+	// closed or the client gives up: for tests that act while a call is in
+	// flight, such as killing the worker that made it.
+	Hold <-chan struct{}
 }
 
 // Call is one request as the server understood it.
@@ -243,6 +247,13 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 	if a.Delay > 0 {
 		select {
 		case <-time.After(a.Delay):
+		case <-r.Context().Done():
+			return
+		}
+	}
+	if a.Hold != nil {
+		select {
+		case <-a.Hold:
 		case <-r.Context().Done():
 			return
 		}
