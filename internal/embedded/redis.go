@@ -43,6 +43,12 @@ type RedisOptions struct {
 
 	// Log, when set, receives redis-server's own log output.
 	Log io.Writer
+
+	// Port, when set, is the port to listen on instead of a free one, for
+	// restarting a server where its clients expect it (after [Redis.Kill],
+	// on the same Dir to reload its append-only file, or without one to
+	// come back empty). A port in use is an error, not retried.
+	Port int
 }
 
 // Redis is a running Redis server started by [StartRedis].
@@ -124,9 +130,13 @@ func StartRedis(ctx context.Context, opt RedisOptions) (*Redis, error) {
 // startRedisServer makes one attempt on one free port. retry reports that
 // the port was taken and another attempt may succeed.
 func startRedisServer(ctx context.Context, path string, opt RedisOptions) (r *Redis, retry bool, err error) {
-	port, err := FreePort()
-	if err != nil {
-		return nil, false, err
+	port := opt.Port
+	if port == 0 {
+		p, err := FreePort()
+		if err != nil {
+			return nil, false, err
+		}
+		port = p
 	}
 	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
 	args := []string{
@@ -185,7 +195,7 @@ func startRedisServer(ctx context.Context, path string, opt RedisOptions) (r *Re
 		select {
 		case <-r.exited:
 			log := out.String()
-			if strings.Contains(log, "Address already in use") {
+			if strings.Contains(log, "Address already in use") && opt.Port == 0 {
 				return nil, true, fmt.Errorf("port %d taken: %s", port, strings.TrimSpace(log))
 			}
 			return nil, false, fmt.Errorf("redis-server exited before answering (%v): %s", waitErr, strings.TrimSpace(log))
@@ -244,6 +254,26 @@ func (r *Redis) Close() error {
 			r.mini.Close()
 		case r.cmd != nil:
 			r.closeErr = r.stopProcess()
+		}
+	})
+	return r.closeErr
+}
+
+// Kill stops a redis-server with SIGKILL, as a crash or the OOM killer
+// would: nothing is flushed beyond what the append-only file already holds.
+// It waits for the process to exit; later calls, and Close after it, do
+// nothing. It is for fault drills; miniredis is simply closed.
+func (r *Redis) Kill() error {
+	r.closeOnce.Do(func() {
+		switch {
+		case r.mini != nil:
+			r.mini.Close()
+		case r.cmd != nil:
+			if err := signalGroup(r.cmd, syscall.SIGKILL); err != nil && !errors.Is(err, syscall.ESRCH) {
+				r.closeErr = fmt.Errorf("kill redis-server %s: %w", r.Addr, err)
+				return
+			}
+			<-r.exited
 		}
 	})
 	return r.closeErr
