@@ -34,6 +34,11 @@ const (
 	DefaultMaxBytes = 64 << 20
 	// DefaultTimeout bounds one extraction.
 	DefaultTimeout = 2 * time.Minute
+	// DefaultMaxStreamBytes bounds the decoded size of one PDF content
+	// stream (a page's contents, a form, a font's ToUnicode map). Real
+	// content streams are kilobytes to a few megabytes; images are never
+	// decoded.
+	DefaultMaxStreamBytes = 32 << 20
 )
 
 // SectionWords is about how many words a section holds when a document has no
@@ -48,9 +53,16 @@ type Limits struct {
 	// MaxPages is the most pages (PDF) or sections (other kinds) a document
 	// may have; more is ETOOMANY. Zero means DefaultMaxPages.
 	MaxPages int
-	// MaxBytes bounds decompressed bytes read from a DOCX archive and the
-	// total text produced; more is ETOOLARGE. Zero means DefaultMaxBytes.
+	// MaxBytes bounds decompressed bytes read from a DOCX archive, the
+	// total text produced, and the working memory of one PDF page (its
+	// glyph records); more is ETOOLARGE. Four times MaxBytes bounds the
+	// decoded bytes of all PDF content streams of a document together.
+	// Zero means DefaultMaxBytes.
 	MaxBytes int64
+	// MaxStreamBytes bounds the decoded size of one PDF content stream,
+	// measured before the stream is interpreted; more is ETOOLARGE. Zero
+	// means DefaultMaxStreamBytes.
+	MaxStreamBytes int64
 	// Timeout bounds the whole extraction; when it passes Extract returns
 	// ETIMEOUT. Zero means DefaultTimeout. The caller's context deadline
 	// still applies (and then yields ctx.Err(), not ETIMEOUT).
@@ -75,6 +87,9 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.Timeout <= 0 {
 		l.Timeout = DefaultTimeout
+	}
+	if l.MaxStreamBytes <= 0 {
+		l.MaxStreamBytes = DefaultMaxStreamBytes
 	}
 	return l
 }
@@ -199,9 +214,22 @@ func tooLarge(max int64) *quizflow.Error {
 	return quizflow.Errorf(quizflow.ETOOLARGE, "This document holds more than %s of text or compressed data, more than can be processed. Split it into smaller parts.", quizflow.HumanBytes(max))
 }
 
-// textBudget counts text bytes produced against Limits.MaxBytes.
+// textBudget counts what a PDF's extraction holds against the limits: the
+// text produced (kept to the end), the current page's glyph records (given
+// back after each page) and the decoded bytes of content streams (read and
+// let go, but each one costs time).
 type textBudget struct {
 	used, max int64
+	// page is the memory held by the current page's glyph records,
+	// bounded by max too.
+	page int64
+	// decoded counts content stream bytes decoded so far, bounded by
+	// decodedMax; streamMax bounds one stream.
+	decoded, decodedMax, streamMax int64
+}
+
+func newTextBudget(lim Limits) *textBudget {
+	return &textBudget{max: lim.MaxBytes, decodedMax: 4 * lim.MaxBytes, streamMax: lim.MaxStreamBytes}
 }
 
 func (b *textBudget) add(n int) error {
@@ -211,3 +239,15 @@ func (b *textBudget) add(n int) error {
 	}
 	return nil
 }
+
+// hold counts n bytes of working memory of the current page.
+func (b *textBudget) hold(n int) error {
+	b.page += int64(n)
+	if b.page > b.max {
+		return tooLarge(b.max)
+	}
+	return nil
+}
+
+// nextPage gives back the page's working memory.
+func (b *textBudget) nextPage() { b.page = 0 }

@@ -37,7 +37,7 @@ func extractPDF(ctx context.Context, ra io.ReaderAt, size int64, lim Limits) ([]
 		return nil, noText()
 	}
 
-	budget := &textBudget{max: lim.MaxBytes}
+	budget := newTextBudget(lim)
 	cr := &contentReader{ctx: ctx, fonts: fontCache{}, budget: budget}
 	var out []quizflow.Page
 	failed := 0

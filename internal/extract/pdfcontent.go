@@ -2,7 +2,9 @@ package extract
 
 import (
 	"context"
+	"io"
 	"math"
+	"unsafe"
 
 	"github.com/ledongthuc/pdf"
 )
@@ -62,8 +64,13 @@ type contentReader struct {
 	ops    int
 }
 
+// glyphCost is what one glyph record holds besides its text: the record,
+// and about as much again in the layout built from it.
+const glyphCost = 2 * int(unsafe.Sizeof(glyph{}))
+
 func (cr *contentReader) readPage(p pdf.Page) []glyph {
 	cr.glyphs = cr.glyphs[:0]
+	cr.budget.nextPage()
 	contents := p.V.Key("Contents")
 	if contents.IsNull() {
 		return nil
@@ -72,7 +79,50 @@ func (cr *contentReader) readPage(p pdf.Page) []glyph {
 	return cr.glyphs
 }
 
+// checkStream decodes strm (a stream, or an array of them as a page's
+// Contents may be) into nothing, counting its bytes, before the library
+// interprets it: the library decodes as it reads and never stops on its
+// own, so a small Flate stream that inflates to gigabytes would otherwise
+// be lexed to the end. Too large a stream, or too many decoded bytes over
+// the whole document, is ETOOLARGE.
+func (cr *contentReader) checkStream(strm pdf.Value) {
+	if strm.Kind() == pdf.Array {
+		for i := 0; i < strm.Len(); i++ {
+			cr.checkStream(strm.Index(i))
+		}
+		return
+	}
+	if strm.Kind() != pdf.Stream {
+		return
+	}
+	b := cr.budget
+	rc := strm.Reader()
+	defer rc.Close()
+	// A damaged stream ends early with an error: the library then reads
+	// what it can, as before.
+	n, _ := io.CopyN(io.Discard, rc, b.streamMax+1)
+	b.decoded += n
+	if n > b.streamMax {
+		panic(abortError{tooLarge(b.streamMax)})
+	}
+	if b.decoded > b.decodedMax {
+		panic(abortError{tooLarge(b.decodedMax)})
+	}
+}
+
+// font returns the font of a resource entry, measuring its ToUnicode map
+// (which the library decodes whole) the first time the font is seen.
+func (cr *contentReader) font(v pdf.Value) *pdfFont {
+	if v.Kind() == pdf.Dict {
+		if _, ok := cr.fonts[v.String()]; !ok {
+			cr.checkStream(v.Key("ToUnicode"))
+		}
+	}
+	return cr.fonts.get(v)
+}
+
 func (cr *contentReader) run(strm, res pdf.Value, ctm matrix, depth int) {
+	cr.checkStream(strm)
 	g := textState{ctm: ctm, th: 1, font: cr.fonts.fallback()}
 	var stack []textState
 	var tm, tlm matrix // text and text line matrices
@@ -104,6 +154,9 @@ func (cr *contentReader) run(strm, res pdf.Value, ctm matrix, depth int) {
 					s:    text,
 				})
 				if err := cr.budget.add(len(text)); err != nil {
+					panic(abortError{err})
+				}
+				if err := cr.budget.hold(glyphCost + len(text)); err != nil {
 					panic(abortError{err})
 				}
 			}
@@ -176,7 +229,7 @@ func (cr *contentReader) run(strm, res pdf.Value, ctm matrix, depth int) {
 				name := args[0].Name()
 				f, ok := local[name]
 				if !ok {
-					f = cr.fonts.get(res.Key("Font").Key(name))
+					f = cr.font(res.Key("Font").Key(name))
 					local[name] = f
 				}
 				g.font, g.tfs = f, args[1].Float64()
