@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"strings"
 	"sync"
 	"time"
 
@@ -28,7 +29,8 @@ type Message struct {
 
 // SMTP is an SMTP sink started by [StartSMTP]: it accepts every message,
 // with or without authentication (PLAIN, any credentials, no TLS), and
-// keeps it in memory.
+// keeps it in memory, unless a test made it refuse a recipient
+// ([SMTP.Refuse]).
 type SMTP struct {
 	// Addr is host:port, for example 127.0.0.1:41236.
 	Addr string
@@ -41,6 +43,8 @@ type SMTP struct {
 
 	mu       sync.Mutex
 	messages []Message
+	refusals map[string]*smtp.SMTPError // by recipient, lower case
+	opts     smtpOptions
 	changed  chan struct{} // closed and replaced when a message arrives
 	closed   chan struct{} // closed by Close
 
@@ -48,12 +52,59 @@ type SMTP struct {
 	closeErr  error
 }
 
+// SMTPOption configures a sink started by [StartSMTP].
+type SMTPOption func(*smtpOptions)
+
+type smtpOptions struct {
+	onMessage func(Message)
+}
+
+// OnMessage has f called with each message the sink accepts, after it is
+// stored (the dev stack prints them and writes .eml files). f runs on the
+// SMTP session's goroutine; it must not block for long.
+func OnMessage(f func(Message)) SMTPOption {
+	return func(o *smtpOptions) { o.onMessage = f }
+}
+
+// Refuse makes the sink answer RCPT TO for the address rcpt with an SMTP
+// error reply (code 4xx or 5xx, an RFC 3463 enhanced code such as
+// "5.1.1", and text), as a real server refusing a mailbox would. Accept
+// undoes it.
+func (s *SMTP) Refuse(rcpt string, code int, enhanced, text string) {
+	var ec smtp.EnhancedCode
+	if _, err := fmt.Sscanf(enhanced, "%d.%d.%d", &ec[0], &ec[1], &ec[2]); err != nil {
+		ec = smtp.NoEnhancedCode
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.refusals == nil {
+		s.refusals = map[string]*smtp.SMTPError{}
+	}
+	s.refusals[strings.ToLower(rcpt)] = &smtp.SMTPError{Code: code, EnhancedCode: ec, Message: text}
+}
+
+// Accept makes the sink accept rcpt again after [SMTP.Refuse].
+func (s *SMTP) Accept(rcpt string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.refusals, strings.ToLower(rcpt))
+}
+
+func (s *SMTP) refusal(rcpt string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if e, ok := s.refusals[strings.ToLower(rcpt)]; ok {
+		return e
+	}
+	return nil
+}
+
 // maxMessageBytes bounds one message; the largest QuizFlow mail is far smaller.
 const maxMessageBytes = 32 << 20
 
 // StartSMTP starts an SMTP sink on a free port of 127.0.0.1. ctx bounds the
 // start only; the sink runs until Close.
-func StartSMTP(ctx context.Context) (*SMTP, error) {
+func StartSMTP(ctx context.Context, opts ...SMTPOption) (*SMTP, error) {
 	var lc net.ListenConfig
 	ln, err := lc.Listen(ctx, "tcp", "127.0.0.1:0")
 	if err != nil {
@@ -66,6 +117,9 @@ func StartSMTP(ctx context.Context) (*SMTP, error) {
 		served:  make(chan struct{}),
 		changed: make(chan struct{}),
 		closed:  make(chan struct{}),
+	}
+	for _, o := range opts {
+		o(&s.opts)
 	}
 	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) {
 		return &smtpSession{sink: s}, nil
@@ -126,10 +180,13 @@ func (s *SMTP) WaitFor(ctx context.Context, match func(Message) bool) (Message, 
 
 func (s *SMTP) deliver(m Message) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	s.messages = append(s.messages, m)
 	close(s.changed)
 	s.changed = make(chan struct{})
+	s.mu.Unlock()
+	if f := s.opts.onMessage; f != nil {
+		f(m.clone())
+	}
 }
 
 // Close stops accepting connections, closes open ones, waits for the
@@ -178,6 +235,9 @@ func (s *smtpSession) Mail(from string, _ *smtp.MailOptions) error {
 }
 
 func (s *smtpSession) Rcpt(to string, _ *smtp.RcptOptions) error {
+	if err := s.sink.refusal(to); err != nil {
+		return err
+	}
 	s.to = append(s.to, to)
 	return nil
 }

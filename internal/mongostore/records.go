@@ -1,6 +1,8 @@
 package mongostore
 
 import (
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/quizflow/quizflow/internal/quizflow"
@@ -24,22 +26,30 @@ type userRecord struct {
 	PasswordHash string `bson:"password_hash"`
 	Plan         string `bson:"plan"`
 	// Admin is granted and revoked by the operators' CLI only.
-	Admin     bool      `bson:"admin,omitempty"`
-	CreatedAt time.Time `bson:"created_at"`
-	UpdatedAt time.Time `bson:"updated_at"`
+	Admin            bool      `bson:"admin,omitempty"`
+	EmailVerified    bool      `bson:"email_verified,omitempty"`
+	EmailStatus      string    `bson:"email_status,omitempty"`
+	NotificationsOff []string  `bson:"notifications_off,omitempty"`
+	CreatedAt        time.Time `bson:"created_at"`
+	UpdatedAt        time.Time `bson:"updated_at"`
+	// MailSeq counts, per cause, the messages asked for (mongostore's
+	// NextMailSeq), so each gets its own message ID. Not in the domain.
+	MailSeq map[string]int `bson:"mail_seq,omitempty"`
 }
 
 func newUserRecord(u *quizflow.User) userRecord {
 	return userRecord{
 		ID: u.ID, Email: u.Email, EmailKey: u.EmailKey, Name: u.Name, PasswordHash: u.PasswordHash,
-		Plan: u.Plan, Admin: u.Admin, CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt,
+		Plan: u.Plan, Admin: u.Admin, EmailVerified: u.EmailVerified, EmailStatus: u.EmailStatus,
+		NotificationsOff: u.NotificationsOff, CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt,
 	}
 }
 
 func (r userRecord) domain() quizflow.User {
 	return quizflow.User{
 		ID: r.ID, Email: r.Email, EmailKey: r.EmailKey, Name: r.Name, PasswordHash: r.PasswordHash,
-		Plan: r.Plan, Admin: r.Admin, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
+		Plan: r.Plan, Admin: r.Admin, EmailVerified: r.EmailVerified, EmailStatus: r.EmailStatus,
+		NotificationsOff: r.NotificationsOff, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
 	}
 }
 
@@ -132,9 +142,13 @@ type jobRecord struct {
 	RequestID  string                 `bson:"request_id,omitempty"`
 	Attempts   int                    `bson:"attempts"`
 	Usage      *usageRecord           `bson:"usage,omitempty"`
-	Warnings   []string               `bson:"warnings,omitempty"`
-	CreatedAt  time.Time              `bson:"created_at"`
-	UpdatedAt  time.Time              `bson:"updated_at"`
+	// LLMCalls holds one entry per model call of the job, keyed by the
+	// caller's call key (see Store.RecordCall); when present, the job's
+	// usage is their sum.
+	LLMCalls  map[string]callRecord `bson:"llm_calls,omitempty"`
+	Warnings  []string              `bson:"warnings,omitempty"`
+	CreatedAt time.Time             `bson:"created_at"`
+	UpdatedAt time.Time             `bson:"updated_at"`
 }
 
 func newJobRecord(j *quizflow.Job) jobRecord {
@@ -159,7 +173,7 @@ func (r jobRecord) domain() quizflow.Job {
 		Progress: r.Progress, Message: r.Message, Error: r.Error.domain(),
 		Result: quizflow.JobResult(r.Result), DocumentID: r.DocumentID, QuizID: r.QuizID,
 		QuestionID: r.QuestionID, ExportID: r.ExportID, RequestID: r.RequestID,
-		Attempts: r.Attempts, Usage: r.Usage.domain(), Warnings: r.Warnings,
+		Attempts: r.Attempts, Usage: r.usage(), Warnings: r.Warnings,
 		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
 	}
 	if r.Options != nil {
@@ -167,6 +181,36 @@ func (r jobRecord) domain() quizflow.Job {
 		j.Options = &o
 	}
 	return j
+}
+
+// usage is the job's usage: the sum of its recorded calls if it has any
+// (which counts calls of attempts that never finished), else what was
+// stored when it finished (a reused quiz's zero), else nil.
+func (r jobRecord) usage() *quizflow.Usage {
+	if len(r.LLMCalls) == 0 {
+		return r.Usage.domain()
+	}
+	u := quizflow.Usage{}
+	if r.Usage != nil {
+		u.Model = r.Usage.Model
+	}
+	// In key order, so the float sum of costs is the same on every read.
+	for _, k := range slices.Sorted(maps.Keys(r.LLMCalls)) {
+		c := r.LLMCalls[k]
+		u.Add(quizflow.Usage{Model: c.Model, Calls: c.Calls, PromptTokens: c.PromptTokens, CompletionTokens: c.CompletionTokens, CostUSD: c.CostUSD})
+	}
+	return &u
+}
+
+// callRecord is one model call of a job (Calls is 1 but for a model that
+// reported several calls at once).
+type callRecord struct {
+	Model            string    `bson:"model"`
+	Calls            int       `bson:"calls"`
+	PromptTokens     int       `bson:"prompt_tokens"`
+	CompletionTokens int       `bson:"completion_tokens"`
+	CostUSD          float64   `bson:"cost_usd"`
+	At               time.Time `bson:"at"`
 }
 
 type jobErrorRecord struct {

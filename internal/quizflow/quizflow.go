@@ -17,15 +17,22 @@ const (
 
 // User is an account holder.
 type User struct {
-	ID           string    `json:"id"`
-	Email        string    `json:"email"` // as typed
-	EmailKey     string    `json:"-"`     // lower-cased, unique
-	Name         string    `json:"name"`
-	PasswordHash string    `json:"-"`
-	Plan         string    `json:"plan"`
-	Admin        bool      `json:"admin,omitempty"` // an operator: granted by `quizflow admin grant`
-	CreatedAt    time.Time `json:"created_at"`
-	UpdatedAt    time.Time `json:"updated_at"`
+	ID           string `json:"id"`
+	Email        string `json:"email"` // as typed
+	EmailKey     string `json:"-"`     // lower-cased, unique
+	Name         string `json:"name"`
+	PasswordHash string `json:"-"`
+	Plan         string `json:"plan"`
+	Admin        bool   `json:"admin,omitempty"` // an operator: granted by `quizflow admin grant`
+	// EmailVerified is set once the owner of Email opened a verification
+	// link sent to it; changing the address clears it.
+	EmailVerified bool `json:"email_verified"`
+	// EmailStatus is EmailOK or EmailBouncing.
+	EmailStatus string `json:"email_status"`
+	// NotificationsOff lists the notification kinds the user turned off.
+	NotificationsOff []string  `json:"-"`
+	CreatedAt        time.Time `json:"created_at"`
+	UpdatedAt        time.Time `json:"updated_at"`
 }
 
 // Kinds of document content, decided from the bytes, never the file name.
