@@ -6,10 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/quizflow/quizflow/internal/hostile"
 	"github.com/quizflow/quizflow/internal/quizflow"
 )
 
@@ -554,5 +556,33 @@ func TestExtractPDFPageTree(t *testing.T) {
 		if name == "libreoffice-handbook-10p.pdf" && (len(got) != 11 || got[10].Number != 11) {
 			t.Errorf("%s: %d pages, want 11", name, len(got))
 		}
+	}
+}
+
+// TestHostileStreamsBounded: a Flate stream that inflates to a gigabyte is
+// refused after MaxStreamBytes of decoding, and a small stream that draws
+// millions of glyphs is refused once the page's glyph records pass
+// MaxBytes, each without allocating much more than the bound.
+func TestHostileStreamsBounded(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		file     []byte
+		maxAlloc uint64
+	}{
+		{"1 GiB of text operators", hostile.FlateBombPDF(1<<30, hostile.GlyphOps), 64 << 20},
+		{"16 MiB of glyphs", hostile.FlateBombPDF(16<<20, hostile.GlyphOps), 512 << 20},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var before, after runtime.MemStats
+			runtime.ReadMemStats(&before)
+			_, err := Extract(context.Background(), bytes.NewReader(tc.file), int64(len(tc.file)), quizflow.KindPDF, Limits{})
+			runtime.ReadMemStats(&after)
+			if quizflow.ErrorCode(err) != quizflow.ETOOLARGE {
+				t.Fatalf("err = %v, want %s", err, quizflow.ETOOLARGE)
+			}
+			if alloc := after.TotalAlloc - before.TotalAlloc; alloc > tc.maxAlloc {
+				t.Errorf("allocated %d MiB on the way to refusing it, want at most %d MiB", alloc>>20, tc.maxAlloc>>20)
+			}
+		})
 	}
 }
