@@ -1,0 +1,96 @@
+package drills
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/hibiken/asynq"
+
+	"github.com/quizflow/quizflow/internal/fakeopenai"
+	"github.com/quizflow/quizflow/internal/quizflow"
+	"github.com/quizflow/quizflow/jobs"
+)
+
+// TestKill9DuringGeneration: a worker killed with SIGKILL while its model
+// call is in flight leaves the job running at "generating"; once the
+// task's lease has expired, a second worker finishes it, exactly once.
+func TestKill9DuringGeneration(t *testing.T) {
+	t.Parallel()
+	d := setup(t, options{})
+	gate := d.holdQuestions(1)
+	a := d.worker("worker-a")
+	c := d.user("Gen")
+	up := d.upload(c, "lesson.md", lesson(1), 3)
+
+	gate.waitArrived(t, time.Minute)
+	a.kill9()
+
+	j, err := d.job(up.Job.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if j.Status != quizflow.StatusRunning || j.Stage != quizflow.StageGenerating {
+		t.Fatalf("job after the kill = %s at %s, want running at generating", j.Status, j.Stage)
+	}
+	info, err := d.insp.GetTaskInfo(jobs.QueueGenerate, "generate:"+up.Job.ID)
+	if err != nil || info.State != asynq.TaskStateActive {
+		t.Fatalf("task after the kill = %+v (%v), want still active (its worker's lease unexpired)", info, err)
+	}
+	d.expireLease(jobs.QueueGenerate, "generate:"+up.Job.ID)
+	d.worker("worker-b")
+
+	d.waitJob(c, up.Job.ID, 90*time.Second)
+	d.exactlyOnce(c, up)
+	if n := d.fake.Count(fakeopenai.KindQuestions); n < 2 {
+		t.Errorf("%d question calls, want the killed one and the second worker's", n)
+	}
+}
+
+// TestKill9DuringExtraction: a worker killed with SIGKILL while it is
+// reading a many-page PDF (pages being parsed, or a parsing child process
+// running) leaves nothing of its own behind (no process of its group lives
+// on), and a second worker reads the document again from the start and
+// finishes the job exactly once.
+func TestKill9DuringExtraction(t *testing.T) {
+	t.Parallel()
+	const pages = 400
+	d := setup(t, options{})
+	a := d.worker("worker-a")
+	c := d.user("Ext")
+	up := d.upload(c, "handbook.pdf", slowPDF(pages, 4000), 3)
+
+	// Mid-extraction: past the first page and short of the last, or with
+	// the parsing child (the extraction sandbox) alive.
+	var mid string
+	waitFor(t, time.Minute, func() (bool, string) {
+		j, err := d.job(up.Job.ID)
+		if err != nil {
+			return false, err.Error()
+		}
+		if j.Stage != quizflow.StageExtracting && j.Status != quizflow.StatusQueued {
+			t.Fatalf("extraction ended before the worker could be killed: %s at %s %d%% (%s); make the PDF slower to read", j.Status, j.Stage, j.Progress, j.Message)
+		}
+		kids := a.children()
+		mid = fmt.Sprintf("job %s at %s %d%% (%s), worker children %v", j.Status, j.Stage, j.Progress, j.Message, kids)
+		return j.Stage == quizflow.StageExtracting && (j.Progress > 5 && j.Progress < 35 || len(kids) > 0), mid
+	})
+	t.Logf("killing mid-extraction: %s", mid)
+	a.kill9()
+
+	if j, err := d.job(up.Job.ID); err != nil || j.Status != quizflow.StatusRunning || j.Stage != quizflow.StageExtracting {
+		t.Fatalf("job after the kill = %+v (%v), want running at extracting", j, err)
+	}
+	d.expireLease(jobs.QueueExtract, "extract:"+up.Job.ID)
+	d.worker("worker-b")
+
+	j := d.waitJob(c, up.Job.ID, 3*time.Minute)
+	d.exactlyOnce(c, up)
+	var doc quizflow.Document
+	if err := c.Do(t.Context(), "GET", "/v1/documents/"+up.Document.ID, nil, &doc); err != nil || doc.PageCount != pages {
+		t.Errorf("document read again = %d pages (%v), want %d", doc.PageCount, err, pages)
+	}
+	if j.Attempts < 2 {
+		t.Errorf("job attempts = %d, want the killed one and the second", j.Attempts)
+	}
+}
