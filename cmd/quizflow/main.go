@@ -15,6 +15,7 @@ import (
 	"syscall"
 
 	"github.com/quizflow/quizflow/internal/devstack"
+	"github.com/quizflow/quizflow/internal/sandbox"
 )
 
 const usage = `usage:
@@ -24,6 +25,7 @@ const usage = `usage:
 `
 
 func main() {
+	sandbox.Main() // an extraction child runs here and never returns
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {

@@ -102,6 +102,18 @@ type Config struct {
 	MaxFileSize int64
 	// MaxPages is MAX_PAGES, the most pages read from one document (default 500).
 	MaxPages int
+	// ExtractTimeout is EXTRACT_TIMEOUT, the wall time one document may take
+	// to read (default 2m).
+	ExtractTimeout time.Duration
+	// ExtractSandbox is EXTRACT_SANDBOX: read documents in a child process
+	// under kernel limits (default true; false reads them in the worker).
+	ExtractSandbox bool
+	// ExtractMemory is EXTRACT_MEMORY, the memory cap of one extraction
+	// child in bytes (default 1 GiB, at least 192 MiB).
+	ExtractMemory int64
+	// ExtractCPU is EXTRACT_CPU, the CPU time cap of one extraction child
+	// (default: EXTRACT_TIMEOUT).
+	ExtractCPU time.Duration
 	// CORSOrigin is CORS_ORIGIN, allowed browser origins (comma-separated;
 	// default none, no CORS headers). In production each must be an exact
 	// origin, scheme://host[:port] with http or https, with no "*".
@@ -181,6 +193,10 @@ func FromEnv(getenv func(string) string) (*Config, error) {
 		RefreshTTL:           p.duration("JWT_REFRESH_EXPIRES", 7*24*time.Hour),
 		MaxFileSize:          p.size("MAX_FILE_SIZE", 10<<20),
 		MaxPages:             p.int("MAX_PAGES", 500),
+		ExtractTimeout:       p.duration("EXTRACT_TIMEOUT", 2*time.Minute),
+		ExtractSandbox:       p.bool("EXTRACT_SANDBOX", true),
+		ExtractMemory:        p.size("EXTRACT_MEMORY", 1<<30),
+		ExtractCPU:           p.duration("EXTRACT_CPU", 0),
 		CORSOrigin:           p.list("CORS_ORIGIN"),
 		LogLevel:             p.str("LOG_LEVEL", "info"),
 		WorkerConcurrency:    p.int("WORKER_CONCURRENCY", 10),
@@ -236,6 +252,15 @@ func (p *parser) check(c *Config) {
 	}
 	if c.MaxFileSize <= 0 {
 		p.fail("MAX_FILE_SIZE", "must be positive")
+	}
+	if c.ExtractTimeout < time.Second {
+		p.fail("EXTRACT_TIMEOUT", "must be at least 1s")
+	}
+	if c.ExtractMemory < 192<<20 {
+		p.fail("EXTRACT_MEMORY", "must be at least 192MiB (the child's Go runtime needs about 100 MiB)")
+	}
+	if c.ExtractCPU < 0 {
+		p.fail("EXTRACT_CPU", "must not be negative")
 	}
 	if c.MaxPages <= 0 {
 		p.fail("MAX_PAGES", "must be positive")

@@ -55,6 +55,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/quizflow/quizflow/internal/embedded"
+	"github.com/quizflow/quizflow/internal/sandbox"
 )
 
 // Env is one test's view of the backing services.
@@ -99,7 +100,11 @@ var (
 // TestMain:
 //
 //	func TestMain(m *testing.M) { testenv.Main(m) }
+//
+// It first calls sandbox.Main, so workers that the tests run can start
+// extraction children (the test binary run again).
 func Main(m *testing.M) {
+	sandbox.Main()
 	code := m.Run()
 	if err := Shutdown(); err != nil {
 		fmt.Fprintln(os.Stderr, "testenv:", err)
