@@ -76,6 +76,21 @@ type ExportPayload struct {
 	RequestID string `json:"request_id,omitempty"`
 }
 
+// EmailPayload asks for one message to be sent (quizflow.Mail). ID, the
+// message's cause, is also the task ID, so a second enqueue is refused;
+// the worker records each ID it sent, so a redelivery sends nothing.
+type EmailPayload struct {
+	ID     string `json:"id"`
+	Kind   string `json:"kind"`
+	UserID string `json:"user_id"`
+	To     string `json:"to,omitempty"`
+	// ForJob is the job a job notification is about (not "job_id": the
+	// mail's failure must not touch the job).
+	ForJob    string            `json:"for_job,omitempty"`
+	Data      map[string]string `json:"data,omitempty"`
+	RequestID string            `json:"request_id,omitempty"`
+}
+
 // MaintenancePayload carries the time slot a scheduled task belongs to.
 type MaintenancePayload struct {
 	Slot time.Time `json:"slot"`
@@ -88,6 +103,14 @@ const (
 	GenerateTimeout = 15 * time.Minute
 	ExportTimeout   = 5 * time.Minute
 	MaxRetry        = 5
+	EmailTimeout    = time.Minute
+	// EmailMaxRetry is the retries of a message the SMTP server put off
+	// (4xx) or could not be reached: with the backoff from 2 s doubling
+	// to 5 minutes, about half an hour in all.
+	EmailMaxRetry = 10
+	// EmailRetention keeps a sent message's task, so its ID refuses a
+	// second enqueue for a day (the worker's record refuses it for good).
+	EmailRetention = 24 * time.Hour
 )
 
 // NewExtractTask returns the document:extract task of job p.JobID.
@@ -108,6 +131,12 @@ func NewRegenerateTask(p RegeneratePayload) (*asynq.Task, error) {
 // NewExportTask returns the quiz:export task of job p.JobID.
 func NewExportTask(p ExportPayload) (*asynq.Task, error) {
 	return newTask(TypeQuizExport, p, "export:"+p.JobID, QueueExport, ExportTimeout)
+}
+
+// NewEmailTask returns the email:send task of message p.ID.
+func NewEmailTask(p EmailPayload) (*asynq.Task, error) {
+	return newTask(TypeEmailSend, p, p.ID, QueueEmail, EmailTimeout,
+		asynq.MaxRetry(EmailMaxRetry), asynq.Retention(EmailRetention))
 }
 
 // NewCleanupTask returns the cleanup task of one time slot. Its ID is

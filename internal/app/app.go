@@ -28,6 +28,7 @@ import (
 	"github.com/quizflow/quizflow/internal/jobwatch"
 	"github.com/quizflow/quizflow/internal/metrics"
 	"github.com/quizflow/quizflow/internal/mongostore"
+	"github.com/quizflow/quizflow/internal/notify"
 	"github.com/quizflow/quizflow/internal/ratelimit"
 	"github.com/quizflow/quizflow/internal/revocation"
 	"github.com/quizflow/quizflow/internal/s3blob"
@@ -61,6 +62,8 @@ type App struct {
 	// Metrics is the process's one Prometheus registry, shared by the API
 	// and the worker when both run in it (`quizflow dev`, tests).
 	Metrics *metrics.Registry
+	// Mailer sends the worker's email:send tasks; nil when mail is off.
+	Mailer *notify.Sender
 }
 
 // NewLogger returns the JSON logger for level ("debug", "info", ...).
@@ -109,13 +112,16 @@ func Open(ctx context.Context, cfg *config.Config, log zerolog.Logger) (*App, er
 	if len(refreshSecret) == 0 {
 		refreshSecret = randomSecret()
 	}
+	unsubKey := unsubscribeKey(accessSecret)
 	a.Auth, err = auth.New(auth.Config{
 		AccessSecret: accessSecret, RefreshSecret: refreshSecret,
 		AccessTTL: cfg.AccessTTL, RefreshTTL: cfg.RefreshTTL, BcryptCost: cfg.BcryptCost,
+		UnsubscribeKey: unsubKey, RequireVerifiedOperators: cfg.MailOn(),
 	}, auth.Deps{
 		Log: log, Store: a.Store,
 		Revocations:   revocation.New(a.Redis, cfg.AccessTTL),
 		LoginAttempts: a.loginGate(),
+		Mail:          a.authNotifier(), MailRequests: a.mailGate(),
 	})
 	if err != nil {
 		a.Close()
@@ -127,7 +133,11 @@ func Open(ctx context.Context, cfg *config.Config, log zerolog.Logger) (*App, er
 		return nil, err
 	}
 	a.JobEvents = jobwatch.New()
-	a.records = usecase.NotifyJobChanges(a.Store, a.JobEvents.Notify)
+	a.records = notify.JobOutcomes(usecase.NotifyJobChanges(a.Store, a.JobEvents.Notify), a.notifier(), log)
+	if err := a.openMail(unsubKey); err != nil {
+		a.Close()
+		return nil, err
+	}
 	a.Services = usecase.New(usecase.Deps{
 		Log: log, Store: a.records, Blobs: a.Blobs, Queue: a.Tasks,
 		Config: usecase.Config{MaxFileSize: cfg.MaxFileSize, QuestionTypes: generatorTypes(cfg)},
@@ -225,6 +235,7 @@ func (a *App) WorkerDeps() worker.Deps {
 		Metrics:        a.Metrics,
 		Extract:        extract.Limits{MaxPages: a.Cfg.MaxPages},
 		MaxFileSize:    a.Cfg.MaxFileSize,
+		Mail:           a.workerMailer(),
 	}
 }
 

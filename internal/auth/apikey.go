@@ -85,6 +85,7 @@ func (s *Service) CreateAPIKey(ctx context.Context, p *quizflow.Principal, r qui
 		return nil, err
 	}
 	s.Log.Info().Str("user_id", p.User.ID).Str("key_id", k.ID).Strs("scopes", scopes).Msg("API key created")
+	s.notifyKeyCreated(ctx, p.User, &k)
 	return &quizflow.NewAPIKey{APIKey: k, Key: secret}, nil
 }
 

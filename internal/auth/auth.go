@@ -67,6 +67,13 @@ type Config struct {
 	AccessTTL, RefreshTTL       time.Duration
 	// BcryptCost is the password hashing cost (default bcrypt.DefaultCost).
 	BcryptCost int
+	// UnsubscribeKey signs the one-click unsubscribe links of
+	// notifications (mail.UnsubscribeToken); empty refuses every link.
+	UnsubscribeKey []byte
+	// RequireVerifiedOperators refuses to grant operator rights to an
+	// address that has not been verified (set when mail is on, so an
+	// address can be).
+	RequireVerifiedOperators bool
 }
 
 // Deps are the adapters the accounts use case runs on.
@@ -79,6 +86,13 @@ type Deps struct {
 	// LoginAttempts limits password attempts per account (counted before
 	// the check, cleared by a success); nil means no limit.
 	LoginAttempts Limiter
+	// Mail, if set, sends the account's mail: verification on
+	// registration, password reset, security notices. The Store must then
+	// implement MailStore. Nil sends nothing.
+	Mail Notifier
+	// MailRequests limits mail a client can ask for per address (resend
+	// verification, forgot password); nil means no limit.
+	MailRequests Limiter
 }
 
 // Service implements the account use cases (quizflow.AccountService) over
@@ -147,6 +161,7 @@ func (s *Service) Register(ctx context.Context, email, password, name string) (*
 	if err := s.Store.CreateUser(ctx, u); err != nil {
 		return nil, err
 	}
+	s.notifyVerify(ctx, u)
 	return s.newSession(ctx, u, quizflow.NewID("fam"))
 }
 
@@ -304,6 +319,7 @@ func (s *Service) ChangePassword(ctx context.Context, p *quizflow.Principal, cur
 		return nil, err
 	}
 	s.Log.Info().Str("user_id", u.ID).Msg("password changed; other sessions ended")
+	s.notifyPasswordChanged(ctx, u)
 	return s.newSession(ctx, u, quizflow.NewID("fam"))
 }
 
@@ -355,6 +371,15 @@ func (s *Service) SetOperator(ctx context.Context, email string, operator bool) 
 	key, err := emailaddr.Canonical(email)
 	if err != nil {
 		return nil, err
+	}
+	if operator && s.cfg.RequireVerifiedOperators {
+		u, err := s.Store.UserByEmail(ctx, key)
+		if err != nil {
+			return nil, err
+		}
+		if !u.EmailVerified {
+			return nil, quizflow.Errorf(quizflow.EFORBIDDEN, "%s has not verified its address yet; operators must have a verified address.", u.Email)
+		}
 	}
 	u, err := s.Store.SetOperator(ctx, key, operator)
 	if err != nil {

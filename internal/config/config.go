@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/quizflow/quizflow/internal/mail"
 )
 
 // MinSecretLen is the shortest JWT secret or METRICS_TOKEN accepted in
@@ -124,9 +126,24 @@ type Config struct {
 	WorkerConcurrency int
 	// StripeSecretKey, StripeWebhookSecret and StripeProPriceID configure billing.
 	StripeSecretKey, StripeWebhookSecret, StripeProPriceID string
-	// SMTPURL is SMTP_URL (smtp://user:pass@host:port); empty disables mail.
+	// SMTPURL is SMTP_URL: smtp://user:pass@host:587 (STARTTLS required),
+	// smtps://user:pass@host:465 (implicit TLS), or smtp://host:port?tls=none
+	// (no TLS, for a relay on loopback). Empty turns mail off, which
+	// production refuses unless MailDisabled. SMTP is it parsed.
 	SMTPURL string
-	// PublicURL is PUBLIC_URL, the base URL users reach the API at.
+	SMTP    mail.SMTPConfig
+	// MailFrom is MAIL_FROM, the sender of every message (default
+	// "QuizFlow <noreply@example.com>"; set your own domain's).
+	MailFrom string
+	// MailReplyTo is MAIL_REPLY_TO, where replies to security notices go
+	// (default none).
+	MailReplyTo string
+	// MailDisabled is MAIL_DISABLED=true: no mail is sent even with an
+	// SMTP_URL; production needs it set on purpose to run without mail.
+	MailDisabled bool
+	// PublicURL is PUBLIC_URL, the base URL users reach the API at: the
+	// links in emails start with it (default http://localhost:PORT; in
+	// production with mail on it must be https://).
 	PublicURL string
 	// CleanupCron is CLEANUP_CRON (default "@hourly").
 	CleanupCron string
@@ -205,6 +222,9 @@ func FromEnv(getenv func(string) string) (*Config, error) {
 		StripeProPriceID:     p.str("STRIPE_PRO_PRICE_ID", ""),
 		SMTPURL:              p.str("SMTP_URL", ""),
 		PublicURL:            p.str("PUBLIC_URL", ""),
+		MailFrom:             p.str("MAIL_FROM", "QuizFlow <noreply@example.com>"),
+		MailReplyTo:          p.str("MAIL_REPLY_TO", ""),
+		MailDisabled:         p.bool("MAIL_DISABLED", false),
 		CleanupCron:          p.str("CLEANUP_CRON", "@hourly"),
 		ReconcileCron:        p.str("RECONCILE_CRON", "* * * * *"),
 		ReconcileAfter:       p.duration("RECONCILE_AFTER", 2*time.Minute),
@@ -215,7 +235,12 @@ func FromEnv(getenv func(string) string) (*Config, error) {
 	if c.MetricsAddr == "off" {
 		c.MetricsAddr = ""
 	}
+	if c.PublicURL == "" {
+		c.PublicURL = "http://localhost:" + strconv.Itoa(c.Port)
+	}
+	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
 	p.check(c)
+	p.checkMail(c)
 	if c.LoginFailures == 0 || c.LoginWindow == 0 {
 		c.LoginFailures, c.LoginWindow = 0, 0
 	}
@@ -315,6 +340,39 @@ func (p *parser) check(c *Config) {
 		if pu, err := url.Parse(u.val); err != nil || pu.Scheme == "" || pu.Host == "" {
 			p.fail(u.name, "must be a URL with a scheme and host")
 		}
+	}
+}
+
+// MailOn reports whether mail is sent: an SMTP_URL without MAIL_DISABLED.
+func (c *Config) MailOn() bool { return c.SMTPURL != "" && !c.MailDisabled }
+
+// checkMail validates the mail settings: SMTP_URL's form, MAIL_FROM,
+// PUBLIC_URL; production refuses to run without mail unless told to.
+func (p *parser) checkMail(c *Config) {
+	if c.SMTPURL != "" {
+		cfg, err := mail.ParseSMTPURL(c.SMTPURL)
+		if err != nil {
+			p.fail("SMTP_URL", "%v (smtp://user:pass@host:587 for STARTTLS, smtps://user:pass@host:465 for TLS)", err)
+		}
+		c.SMTP = cfg
+	}
+	if _, err := mail.ParseFrom(c.MailFrom); err != nil {
+		p.fail("MAIL_FROM", "%v", err)
+	}
+	if c.MailReplyTo != "" {
+		if _, err := mail.ParseFrom(c.MailReplyTo); err != nil {
+			p.fail("MAIL_REPLY_TO", "%v", err)
+		}
+	}
+	u, err := url.Parse(c.PublicURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+		p.fail("PUBLIC_URL", "must be an http:// or https:// URL such as https://quizflow.example.com, with no query")
+	} else if c.Production() && c.MailOn() && u.Scheme != "https" {
+		p.fail("PUBLIC_URL", "must be https:// in production: the links in emails (verify, reset, one-click unsubscribe) must not travel in the clear")
+	}
+	if c.Production() && c.SMTPURL == "" && !c.MailDisabled {
+		p.fail("SMTP_URL", "is required in production: without it no verification, password-reset or notification mail is sent; "+
+			"set it (smtp://user:pass@host:587), or set MAIL_DISABLED=true to run without mail on purpose")
 	}
 }
 

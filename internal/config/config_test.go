@@ -29,7 +29,7 @@ func TestDefaults(t *testing.T) {
 func TestProductionSecrets(t *testing.T) {
 	strong := randomHex(t, 32)
 	prod := func(m map[string]string) map[string]string {
-		m["APP_ENV"], m["METRICS_TOKEN"] = "production", randomHex(t, 32)
+		m["APP_ENV"], m["METRICS_TOKEN"], m["MAIL_DISABLED"] = "production", randomHex(t, 32), "true"
 		return m
 	}
 	tests := []struct {

@@ -8,6 +8,7 @@ import (
 func TestMetricsSettings(t *testing.T) {
 	prod := func(m map[string]string) map[string]string {
 		m["APP_ENV"], m["JWT_ACCESS_SECRET"], m["JWT_REFRESH_SECRET"] = "production", randomHex(t, 32), randomHex(t, 32)
+		m["MAIL_DISABLED"] = "true"
 		return m
 	}
 	token := randomHex(t, 32)

@@ -28,6 +28,7 @@ func prodEnv(t *testing.T, overrides map[string]string) map[string]string {
 		"JWT_ACCESS_SECRET":  randomHex(t, 32),
 		"JWT_REFRESH_SECRET": randomHex(t, 32),
 		"METRICS_TOKEN":      randomHex(t, 32),
+		"MAIL_DISABLED":      "true",
 	}
 	for k, v := range overrides {
 		if v == "" {

@@ -146,9 +146,9 @@ func TestUnsubscribeToken(t *testing.T) {
 
 func TestParseSMTPURL(t *testing.T) {
 	for raw, want := range map[string]SMTPConfig{
-		"smtp://u:p@mail.example.com":          {Host: "mail.example.com", Port: 587, Username: "u", Password: "p", TLS: TLSStartTLS},
-		"smtps://u:p@mail.example.com":         {Host: "mail.example.com", Port: 465, Username: "u", Password: "p", TLS: TLSImplicit},
-		"smtp://127.0.0.1:1025?tls=none":       {Host: "127.0.0.1", Port: 1025, TLS: TLSNone},
+		"smtp://u:p@mail.example.com":           {Host: "mail.example.com", Port: 587, Username: "u", Password: "p", TLS: TLSStartTLS},
+		"smtps://u:p@mail.example.com":          {Host: "mail.example.com", Port: 465, Username: "u", Password: "p", TLS: TLSImplicit},
+		"smtp://127.0.0.1:1025?tls=none":        {Host: "127.0.0.1", Port: 1025, TLS: TLSNone},
 		"smtp://apikey:k%2Fy@smtp.sendgrid.net": {Host: "smtp.sendgrid.net", Port: 587, Username: "apikey", Password: "k/y", TLS: TLSStartTLS},
 	} {
 		got, err := ParseSMTPURL(raw)

@@ -1,5 +1,7 @@
 package quizflow
 
+import "time"
+
 // Kinds of email QuizFlow sends. Each is one folder of templates in
 // internal/mail and one value of the kind label of quizflow_emails_total.
 const (
@@ -89,4 +91,42 @@ func (u *User) Wants(kind string) bool {
 		return true
 	}
 	return u.Notifications()[kind]
+}
+
+// Purposes of tokens mailed to users.
+const (
+	TokenVerifyEmail   = "verify_email"
+	TokenPasswordReset = "password_reset"
+)
+
+// MailToken is the stored form of a single-use token mailed to a user:
+// only the SHA-256 of its secret.
+type MailToken struct {
+	Hash    string
+	Purpose string
+	UserID  string
+	// EmailKey is the canonical address the token was mailed to.
+	EmailKey  string
+	ExpiresAt time.Time
+}
+
+// Statuses of an EmailRecord.
+const (
+	EmailSending    = "sending"    // claimed by a worker
+	EmailSent       = "sent"       // accepted by the SMTP server
+	EmailFailed     = "failed"     // refused for good (5xx) or out of retries
+	EmailSuppressed = "suppressed" // not sent: turned off, bouncing, or the user is gone
+)
+
+// EmailRecord is what was done about one message, by its ID.
+type EmailRecord struct {
+	ID            string
+	Kind          string
+	UserID        string
+	To            string
+	Status        string
+	SMTPMessageID string
+	Reason        string
+	Attempts      int
+	SentAt        *time.Time
 }

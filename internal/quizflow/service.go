@@ -67,8 +67,45 @@ type AccountService interface {
 	DeleteAPIKey(ctx context.Context, p *Principal, id string) error
 	// SetOperator grants (or revokes) operator rights to the account with
 	// email, for the operators' CLI. It returns ENOTFOUND for an unknown
-	// account.
+	// account, and EFORBIDDEN for a grant to an address not verified yet
+	// when mail is on.
 	SetOperator(ctx context.Context, email string, operator bool) (*User, error)
+
+	// VerifyEmail consumes a verification token mailed to the user and
+	// marks that address verified. It returns EINVALID for a missing token
+	// and EUNAUTHORIZED for an unknown, used or expired one, or one sent
+	// to an address the account no longer has.
+	VerifyEmail(ctx context.Context, token string) (*User, error)
+	// ResendVerification mails a new verification link to the user's
+	// address. It returns ECONFLICT when the address is verified,
+	// ERATELIMIT after too many mails, EFORBIDDEN for an API key and
+	// EUNAVAILABLE when mail is off.
+	ResendVerification(ctx context.Context, p *Principal) error
+	// ForgotPassword mails a password-reset link if the address has an
+	// account; it answers the same, in the same time, either way. It
+	// returns EINVALID for a malformed address and ERATELIMIT after too
+	// many requests for the address.
+	ForgotPassword(ctx context.Context, email string) error
+	// ResetPassword consumes a reset token and sets the password, ending
+	// every login of the user. It returns EINVALID for a missing token or
+	// a weak password and EUNAUTHORIZED for a bad token.
+	ResetPassword(ctx context.Context, token, password string) error
+	// ChangeEmail sets the user's address after checking the current
+	// password; the new address is unverified and gets a verification
+	// link, the old one a notice. It returns EINVALID, EUNAUTHORIZED for a
+	// wrong password, ECONFLICT for a taken address and EFORBIDDEN for an
+	// API key.
+	ChangeEmail(ctx context.Context, p *Principal, email, currentPassword string) (*User, error)
+	// Notifications returns the user's notification settings.
+	Notifications(ctx context.Context, p *Principal) (NotificationSettings, error)
+	// SetNotifications turns the listed notification kinds on or off and
+	// returns the settings. It returns EINVALID naming an unknown kind or
+	// one that cannot be turned off (security mail).
+	SetNotifications(ctx context.Context, p *Principal, change NotificationSettings) (NotificationSettings, error)
+	// Unsubscribe turns off the notification kind a signed unsubscribe
+	// token names, without a login, and returns the kind. It returns
+	// EUNAUTHORIZED for a bad token.
+	Unsubscribe(ctx context.Context, token string) (string, error)
 }
 
 // Principal is who a request acts for: a user through one of their

@@ -52,6 +52,9 @@ type Deps struct {
 	// Metrics counts tasks by type and outcome and quizzes by model; nil
 	// counts nothing.
 	Metrics *metrics.Registry
+	// Mail delivers email:send tasks (notify.Sender); nil: mail is off,
+	// and such tasks are archived saying so.
+	Mail Mailer
 }
 
 // TokenStore is what the cleanup task needs of the account records.
@@ -75,6 +78,7 @@ func NewMux(d Deps) *asynq.ServeMux {
 	mux.Handle(jobs.TypeQuestionRegenerate, &regenerateHandler{d})
 	mux.Handle(jobs.TypeMaintenanceCleanup, &cleanupHandler{d})
 	mux.Handle(jobs.TypeMaintenanceReconcile, &reconcileHandler{d})
+	mux.Handle(jobs.TypeEmailSend, &emailHandler{d})
 	return mux
 }
 
