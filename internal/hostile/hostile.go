@@ -60,12 +60,16 @@ func PageCyclePDF() []byte {
 	})
 }
 
-// HugeWordText returns a text document: one sentence, then a "word" of n
-// letters with no space in it (a tokenizer's BPE merge is quadratic in a
-// word's length), then another sentence.
+// HugeWordText returns a text document: a paragraph of ordinary
+// sentences, then a "word" of n letters with no space in it (a tokenizer's
+// BPE merge is quadratic in a word's length), then another sentence.
 func HugeWordText(n int) []byte {
 	var b bytes.Buffer
-	b.WriteString("Photosynthesis turns light into chemical energy in the chloroplasts of plant cells.\n\n")
+	b.WriteString("Photosynthesis turns light into chemical energy in the chloroplasts of plant cells. " +
+		"Chlorophyll absorbs mostly red and blue light and reflects green light. " +
+		"The light reactions split water molecules and release oxygen as a by-product. " +
+		"Stomata on the underside of leaves let carbon dioxide enter the leaf. " +
+		"Glucose made by the plant is stored as starch in roots and seeds.\n\n")
 	word := []byte("abcdefghijklmnopqrstuvwxyz")
 	for i := 0; i < n; i++ {
 		b.WriteByte(word[(i*7+i/26)%len(word)])
