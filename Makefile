@@ -24,7 +24,7 @@ lint: vet
 	PATH="$$PATH:$$($(GO) env GOPATH)/bin" staticcheck $(PKGS)
 
 bench:
-	$(GO) test -run "^$$" -bench . -benchmem -count=1 -timeout 30m ./internal/extract/ ./internal/generate/ ./internal/offline/ ./internal/export/
+	$(GO) test -run "^$$" -bench . -benchmem -count=1 -timeout 30m ./internal/extract/ ./internal/sandbox/ ./internal/generate/ ./internal/offline/ ./internal/export/
 	$(GO) test -run "^$$" -bench . -benchtime 3x -count=1 -timeout 30m ./internal/e2e/
 
 build:
