@@ -299,20 +299,57 @@ func (p *proc) signal(sig syscall.Signal) {
 }
 
 // kill9 kills the process alone with SIGKILL, waits until it has exited,
-// and checks that nothing it started (a parsing sandbox) lives on in its
-// process group.
+// and checks that nothing it started (a parsing sandbox) lives on: neither
+// a process it had started when killed, nor anything in its process group.
 func (p *proc) kill9() {
 	p.t.Helper()
+	kids := descendants(p.cmd.Process.Pid)
 	p.signal(syscall.SIGKILL)
 	p.waitExit(10 * time.Second)
 	pgid := p.cmd.Process.Pid
-	deadline := time.Now().Add(10 * time.Second)
-	for syscall.Kill(-pgid, 0) == nil {
-		if time.Now().After(deadline) {
-			p.t.Fatalf("a child of %s lives on in its process group %d after the worker was killed: %s", p.name, pgid, groupMembers(pgid))
+	waitFor(p.t, 10*time.Second, func() (bool, string) {
+		var alive []string
+		for _, pid := range kids {
+			if processAlive(pid) {
+				alive = append(alive, strconv.Itoa(pid))
+			}
 		}
-		time.Sleep(20 * time.Millisecond)
+		if syscall.Kill(-pgid, 0) == nil {
+			alive = append(alive, "group "+groupMembers(pgid))
+		}
+		return len(alive) == 0, fmt.Sprintf("processes started by %s live on after it was killed: %s", p.name, strings.Join(alive, ", "))
+	})
+	if len(kids) > 0 {
+		p.t.Logf("%s had child processes %v when killed; all are gone", p.name, kids)
 	}
+}
+
+// descendants lists the processes below pid (from /proc).
+func descendants(pid int) []int {
+	var out []int
+	tasks, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/children", pid))
+	for _, f := range tasks {
+		b, _ := os.ReadFile(f)
+		for _, s := range strings.Fields(string(b)) {
+			if k, err := strconv.Atoi(s); err == nil {
+				out = append(out, k)
+				out = append(out, descendants(k)...)
+			}
+		}
+	}
+	return out
+}
+
+// processAlive reports whether pid runs (a zombie waiting to be reaped
+// does not count).
+func processAlive(pid int) bool {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return false
+	}
+	s := string(b)
+	i := strings.LastIndexByte(s, ')')
+	return i < 0 || !strings.HasPrefix(strings.TrimSpace(s[i+1:]), "Z")
 }
 
 // waitExit waits for the process to exit and returns how it did.
@@ -337,17 +374,8 @@ func (p *proc) running() bool {
 	}
 }
 
-// children lists the process's child processes (from /proc).
-func (p *proc) children() []string {
-	pid := p.cmd.Process.Pid
-	tasks, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/children", pid))
-	var out []string
-	for _, f := range tasks {
-		b, _ := os.ReadFile(f)
-		out = append(out, strings.Fields(string(b))...)
-	}
-	return out
-}
+// children lists the process's descendants.
+func (p *proc) children() []int { return descendants(p.cmd.Process.Pid) }
 
 // groupMembers lists the processes of process group pgid, for messages.
 func groupMembers(pgid int) string {

@@ -59,6 +59,9 @@ func restartRedis(t *testing.T, r *embedded.Redis, opt embedded.RedisOptions) *e
 	return startRedis(t, opt)
 }
 
+// maxUploads bounds the uploads of TestRedisKilledUnderUploads.
+const maxUploads = 60
+
 // attempt is one upload of the Redis drills and what the API answered.
 type attempt struct {
 	n      int
@@ -69,7 +72,8 @@ type attempt struct {
 
 // TestRedisKilledUnderUploads: Redis (append-only file, fsync every
 // second) is killed with SIGKILL while uploads stream in, and restarted on
-// its file a moment later. Uploads during the outage are refused (503)
+// its file a moment later, while one generation is inside its model call.
+// Uploads during the outage are refused (503)
 // and leave no document behind; every upload that was accepted (202),
 // before, during or after, ends succeeded or failed with a message, and
 // none makes more than one quiz. A scheduler runs the reconciler, as in
@@ -79,9 +83,14 @@ func TestRedisKilledUnderUploads(t *testing.T) {
 	dir := t.TempDir()
 	r := startRedis(t, embedded.RedisOptions{Dir: dir})
 	d := setup(t, options{redis: r})
+	// One generation stays in its model call across the outage, so a task
+	// is running (its lease unrenewable) while Redis is down.
+	gate := d.holdQuestions(1)
 	d.worker("worker", reconcileVars...)
 	d.scheduler("scheduler", reconcileVars...)
 	c := d.user("Burst")
+	flight := d.upload(c, "flight.md", lesson(99), 3)
+	gate.waitArrived(t, time.Minute)
 
 	var (
 		mu       sync.Mutex
@@ -117,6 +126,9 @@ func TestRedisKilledUnderUploads(t *testing.T) {
 				next++
 				n := next
 				mu.Unlock()
+				if n > maxUploads {
+					return
+				}
 				ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 				up, err := c.UploadReader(ctx, fmt.Sprintf("lesson-%d.md", n), bytes.NewReader(lesson(100+n)), map[string]string{"question_count": "3"})
 				cancel()
@@ -149,12 +161,13 @@ func TestRedisKilledUnderUploads(t *testing.T) {
 	startRedis(t, embedded.RedisOptions{Dir: dir, Port: p})
 	restartedAt := mark()
 	t.Logf("redis restarted on its append-only file after %d uploads", restartedAt)
+	gate.Release()
 	waitFor(t, time.Minute, func() (bool, string) {
 		return count(restartedAt, http.StatusAccepted) >= 6, fmt.Sprintf("%d uploads accepted after the restart", count(restartedAt, http.StatusAccepted))
 	})
 	halt()
 
-	var accepted []*client.Upload
+	accepted := []*client.Upload{flight}
 	refused := map[int]int{}
 	for _, a := range attempts {
 		if a.status == http.StatusAccepted {
@@ -166,7 +179,7 @@ func TestRedisKilledUnderUploads(t *testing.T) {
 			t.Errorf("upload %d during the outage: %v, want 202 or 503", a.n, a.err)
 		}
 	}
-	t.Logf("%d uploads: %d accepted, refused by status %v", len(attempts), len(accepted), refused)
+	t.Logf("%d uploads: %d accepted (and one before), refused by status %v", len(attempts), len(accepted)-1, refused)
 	if len(refused) == 0 {
 		t.Errorf("no upload was refused: the outage was not observed")
 	}
@@ -198,7 +211,8 @@ func TestRedisKilledUnderUploads(t *testing.T) {
 
 // TestRedisRestartedEmpty: Redis is killed and comes back empty (no
 // persistence, a failover to an empty replica) while accepted jobs wait:
-// some for extraction, some for generation. Their tasks are gone; the
+// some for extraction, some for generation, one inside its model call.
+// Their tasks are gone; the
 // reconciler (scheduler slot every 2 s, RECONCILE_AFTER 30 s) re-enqueues
 // them, and every job ends succeeded, exactly once, within
 // RECONCILE_AFTER + one slot + 25 s of work after the restart.
@@ -207,18 +221,21 @@ func TestRedisRestartedEmpty(t *testing.T) {
 	const bound = reconcileAfter + reconcileEvery + 25*time.Second
 	r := startRedis(t, embedded.RedisOptions{})
 	d := setup(t, options{redis: r})
+	gate := d.holdQuestions(1)
 	d.worker("worker", reconcileVars...)
 	c := d.user("Empty")
 
+	// One job inside its model call when Redis empties.
+	ups := []*client.Upload{d.upload(c, "flight.md", lesson(199), 3)}
+	gate.waitArrived(t, time.Minute)
 	// Three jobs extracted, their generation queued (the queue paused).
 	if err := d.insp.PauseQueue(jobs.QueueGenerate); err != nil {
 		t.Fatal(err)
 	}
-	var ups []*client.Upload
 	for i := range 3 {
 		ups = append(ups, d.upload(c, fmt.Sprintf("gen-%d.md", i), lesson(200+i), 3))
 	}
-	for _, up := range ups {
+	for _, up := range ups[1:] {
 		waitFor(t, time.Minute, func() (bool, string) {
 			_, err := d.insp.GetTaskInfo(jobs.QueueGenerate, "generate:"+up.Job.ID)
 			return err == nil, fmt.Sprintf("generation of job %s queued: %v", up.Job.ID, err)
@@ -242,6 +259,7 @@ func TestRedisRestartedEmpty(t *testing.T) {
 		}
 	}
 	d.scheduler("scheduler", reconcileVars...)
+	gate.Release()
 
 	var slowest time.Duration
 	for _, up := range ups {

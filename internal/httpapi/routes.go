@@ -17,11 +17,25 @@ func (s *Server) routes() {
 	v1.POST("/auth/login", s.login)
 	v1.POST("/auth/refresh", s.refresh)
 	v1.POST("/auth/logout", s.logout)
+	v1.POST("/auth/verify", s.verifyEmail)
+	v1.POST("/auth/password/forgot", s.forgotPassword, s.limitRegistrations)
+	v1.POST("/auth/password/reset", s.resetPassword)
+	// Pages that mailed links open (HTML forms; GET changes nothing).
+	e.GET("/verify-email", s.verifyEmailPage)
+	e.POST("/verify-email", s.verifyEmailForm)
+	e.GET("/reset-password", s.resetPasswordPage)
+	e.POST("/reset-password", s.resetPasswordForm)
+	e.GET("/unsubscribe", s.unsubscribePage)
+	e.POST("/unsubscribe", s.unsubscribe)
 
 	// Routes below need a user. The middleware is set per route, not on a
 	// group, so unknown paths answer 404 rather than 401.
 	u := authed{v1, s.requireUser}
 	u.GET("/me", s.me)
+	u.PATCH("/me", s.patchMe)
+	u.POST("/auth/verify/resend", s.resendVerification)
+	u.GET("/me/notifications", s.getNotifications)
+	u.PATCH("/me/notifications", s.patchNotifications)
 	u.PATCH("/me/password", s.changePassword)
 	u.POST("/auth/logout-all", s.logoutAll)
 	u.POST("/api-keys", s.createAPIKey)
