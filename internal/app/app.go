@@ -233,6 +233,7 @@ func (a *App) WorkerDeps() worker.Deps {
 		Inspector:      asynq.NewInspectorFromRedisClient(a.Redis),
 		ReconcileAfter: a.Cfg.ReconcileAfter,
 		Metrics:        a.Metrics,
+		Usage:          a.Store,
 		Extract:        extract.Limits{MaxPages: a.Cfg.MaxPages},
 		MaxFileSize:    a.Cfg.MaxFileSize,
 		Mail:           a.workerMailer(),

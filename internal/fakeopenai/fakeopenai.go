@@ -35,20 +35,29 @@ type Behaviour int
 
 // Behaviours.
 const (
-	Valid        Behaviour = iota // well-formed, grounded questions (or correct answers)
-	InvalidJSON                   // prose with a broken JSON object
-	Truncated                     // valid JSON cut off mid-question, finish_reason "length"
-	WrongCount                    // Action.N questions instead of the count asked for
-	Duplicates                    // every question twice, and a duplicated option in each choice question
-	KeyAtB                        // the correct option always second
-	BadQuotes                     // quotes that are not in the document (every question, or every other with Action.Some)
-	WrongPage                     // real quotes cited on the wrong page
-	WrongKeys                     // a wrong option marked correct (every choice question, or every other with Action.Some)
-	Fenced                        // valid JSON inside a Markdown code fence with chatter after it
-	Gullible                      // obeys the document: replies "PWNED" instead of JSON
-	RateLimited                   // HTTP 429 with Action.RetryAfter
-	ServerError                   // HTTP 500
-	WrongAnswers                  // (answer calls) picks an option other than the right one
+	Valid             Behaviour = iota // well-formed, grounded questions (or correct answers)
+	InvalidJSON                        // prose with a broken JSON object
+	Truncated                          // valid JSON cut off mid-question, finish_reason "length"
+	WrongCount                         // Action.N questions instead of the count asked for
+	Duplicates                         // every question twice, and a duplicated option in each choice question
+	KeyAtB                             // the correct option always second
+	BadQuotes                          // quotes that are not in the document (every question, or every other with Action.Some)
+	WrongPage                          // real quotes cited on the wrong page
+	WrongKeys                          // a wrong option marked correct (every choice question, or every other with Action.Some)
+	Fenced                             // valid JSON inside a Markdown code fence with chatter after it
+	Gullible                           // obeys the document: replies "PWNED" instead of JSON
+	RateLimited                        // HTTP 429 with Action.RetryAfter
+	ServerError                        // HTTP 500
+	WrongAnswers                       // (answer calls) picks an option other than the right one
+	Unauthorized                       // HTTP 401 "Incorrect API key provided", as OpenAI answers a bad OPENAI_API_KEY
+	FormatUnsupported                  // HTTP 400 "response_format ... not supported with this model"
+)
+
+// Texts of the refusals, as OpenAI words them, so tests can check that
+// none of it reaches a user.
+const (
+	UnauthorizedMessage      = "Incorrect API key provided: sk-test. You can find your API key at https://platform.openai.com/account/api-keys."
+	FormatUnsupportedMessage = "Invalid parameter: 'response_format' of type 'json_schema' is not supported with this model."
 )
 
 // Action is the scripted reply to one call.
@@ -90,6 +99,13 @@ type Call struct {
 	// URL is the request's path and query; Header its headers.
 	URL    string
 	Header http.Header
+	// Answered is whether the call got a 200 reply (an error status, a
+	// held reply whose client gave up, or one still in flight did not),
+	// and PromptTokens and CompletionTokens are the usage that reply
+	// reported: what a real server would bill. Read them through
+	// Answered and Calls, which copy under the server's lock.
+	Answered                       bool
+	PromptTokens, CompletionTokens int
 }
 
 // Script decides the Action for each call. It is called with the server's
@@ -174,6 +190,20 @@ func (s *Server) Calls(kind string) []*Call {
 
 // Count returns how many calls of kind ("" for all) were received.
 func (s *Server) Count(kind string) int { return len(s.Calls(kind)) }
+
+// Answered returns the calls of kind ("" for all) answered with a 200
+// reply so far, as copies: what a real server would have billed.
+func (s *Server) Answered(kind string) []Call {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []Call
+	for _, c := range s.calls {
+		if c.Answered && (kind == "" || c.Kind == kind) {
+			out = append(out, *c)
+		}
+	}
+	return out
+}
 
 // Reset forgets recorded calls (not the script).
 func (s *Server) Reset() {
@@ -266,6 +296,12 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 	case ServerError:
 		httpError(w, http.StatusInternalServerError, "The server had an error while processing your request.")
 		return
+	case Unauthorized:
+		openAIError(w, http.StatusUnauthorized, UnauthorizedMessage, "invalid_request_error", "", "invalid_api_key")
+		return
+	case FormatUnsupported:
+		openAIError(w, http.StatusBadRequest, FormatUnsupportedMessage, "invalid_request_error", "response_format", "")
+		return
 	}
 	var content, finish string
 	if c.Kind == KindAnswers {
@@ -290,8 +326,21 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 		}},
 		Usage: openai.Usage{PromptTokens: prompt, CompletionTokens: completion, TotalTokens: prompt + completion},
 	}
+	// Counted before the reply goes out, so a client never sees a reply
+	// the server has not counted yet; taken back if it cannot be sent.
+	s.mu.Lock()
+	c.Answered, c.PromptTokens, c.CompletionTokens = true, prompt, completion
+	s.mu.Unlock()
 	w.Header().Set("Content-Type", "application/json")
-	_ = json.NewEncoder(w).Encode(resp)
+	err = json.NewEncoder(w).Encode(resp)
+	if err == nil {
+		err = http.NewResponseController(w).Flush()
+	}
+	if err != nil {
+		s.mu.Lock()
+		c.Answered = false
+		s.mu.Unlock()
+	}
 }
 
 // httpError writes OpenAI's error shape.
@@ -305,6 +354,22 @@ func httpError(w http.ResponseWriter, code int, msg string) {
 		typ = "invalid_request_error"
 	}
 	_ = json.NewEncoder(w).Encode(map[string]any{"error": map[string]any{"message": msg, "type": typ, "code": nil}})
+}
+
+// openAIError writes OpenAI's full error shape, param and code included
+// (empty is null).
+func openAIError(w http.ResponseWriter, status int, msg, typ, param, code string) {
+	null := func(v string) any {
+		if v == "" {
+			return nil
+		}
+		return v
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(map[string]any{"error": map[string]any{
+		"message": msg, "type": typ, "param": null(param), "code": null(code),
+	}})
 }
 
 // schemaTypes reads the enum of question types from the schema.

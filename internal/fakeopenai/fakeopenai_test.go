@@ -72,3 +72,50 @@ func TestRateLimitReply(t *testing.T) {
 		t.Fatalf("status %d, Retry-After %q", resp.StatusCode, resp.Header.Get("Retry-After"))
 	}
 }
+
+// TestRefusalsAndAnswered: the refusals come in OpenAI's error shape with
+// their status, and only 200 replies count as answered, with the tokens
+// they reported.
+func TestRefusalsAndAnswered(t *testing.T) {
+	s := fakeopenai.New()
+	defer s.Close()
+	post := func() (int, map[string]map[string]any) {
+		t.Helper()
+		resp, err := http.Post(s.URL+"/chat/completions", "application/json", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var out map[string]map[string]any
+		_ = json.NewDecoder(resp.Body).Decode(&out)
+		return resp.StatusCode, out
+	}
+	for _, tc := range []struct {
+		do      fakeopenai.Behaviour
+		status  int
+		message string
+		param   any
+		code    any
+	}{
+		{fakeopenai.Unauthorized, http.StatusUnauthorized, fakeopenai.UnauthorizedMessage, nil, "invalid_api_key"},
+		{fakeopenai.FormatUnsupported, http.StatusBadRequest, fakeopenai.FormatUnsupportedMessage, "response_format", nil},
+	} {
+		s.SetScript(fakeopenai.Always(fakeopenai.KindQuestions, fakeopenai.Action{Do: tc.do}))
+		status, out := post()
+		e := out["error"]
+		if status != tc.status || e["message"] != tc.message || e["type"] != "invalid_request_error" || e["param"] != tc.param || e["code"] != tc.code {
+			t.Errorf("behaviour %d: %d %v, want %d with message %q, param %v, code %v", tc.do, status, out, tc.status, tc.message, tc.param, tc.code)
+		}
+	}
+	if n := len(s.Answered("")); n != 0 {
+		t.Errorf("%d refused calls counted as answered", n)
+	}
+	s.SetScript(nil)
+	if status, _ := post(); status != http.StatusOK {
+		t.Fatalf("valid call: %d", status)
+	}
+	a := s.Answered(fakeopenai.KindQuestions)
+	if len(a) != 1 || a[0].N != 3 || a[0].PromptTokens == 0 || a[0].CompletionTokens == 0 || s.Count("") != 3 {
+		t.Errorf("answered = %+v of %d calls, want the third call alone, with its tokens", a, s.Count(""))
+	}
+}

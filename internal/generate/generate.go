@@ -38,12 +38,21 @@ type Request struct {
 	Avoid []quizflow.Question
 	// Progress, if set, is called as chunks finish.
 	Progress func(done, total int)
+	// OnCall, if set, is called once for each model call as it completes
+	// (re-asks of malformed output and answer checks included; a chunk
+	// served from the cache made no call), with that call's usage and
+	// cost, so what was spent is known even if the run never returns. It
+	// may be called concurrently, and must not retain u past the call.
+	OnCall func(u quizflow.Usage) `json:"-"`
 }
 
 // Result is a generated set of questions and what it cost.
 type Result struct {
 	Questions []quizflow.Question
-	Usage     quizflow.Usage
+	// Usage sums this run's calls and those of the cached chunks it
+	// reused. Calls of an earlier run that ended early are only known to
+	// Request.OnCall.
+	Usage quizflow.Usage
 	// Warnings explain shortfalls, e.g. fewer questions than asked.
 	Warnings []string
 }
@@ -70,6 +79,11 @@ type Proposal struct {
 	Instructions string
 	// Avoid holds prompts of questions that already exist.
 	Avoid []string
+	// OnCall, if set, is called after each call the Model makes to its
+	// server (a re-ask included) with that call's usage (Calls 1). A Model
+	// that does not report calls has the usage it returns recorded when
+	// Propose returns.
+	OnCall func(u quizflow.Usage) `json:"-"`
 }
 
 // Proposed is a Model's answer to a Proposal.
@@ -91,6 +105,8 @@ type AnswerRequest struct {
 	Pages    []quizflow.Page
 	Language string
 	Items    []AnswerItem
+	// OnCall is as Proposal.OnCall.
+	OnCall func(u quizflow.Usage) `json:"-"`
 }
 
 // AnswerItem is one question as a student sees it: no key, no explanation.

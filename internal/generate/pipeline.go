@@ -357,6 +357,7 @@ func (r *run) propose(ctx context.Context, round int, c Chunk, ask int, avoid []
 		}
 	}
 	o := r.req.Options
+	calls := r.calls()
 	res, err := r.p.cfg.Model.Propose(ctx, Proposal{
 		Title:        r.req.Title,
 		Pages:        c.Pages,
@@ -367,7 +368,11 @@ func (r *run) propose(ctx context.Context, round int, c Chunk, ask int, avoid []
 		Language:     o.Language,
 		Instructions: o.Instructions,
 		Avoid:        avoid,
+		OnCall:       calls.record,
 	})
+	if res != nil {
+		calls.rest(res.Usage)
+	}
 	if err != nil {
 		return res, err
 	}
@@ -584,7 +589,11 @@ func (r *run) answer(ctx context.Context, round int, c Chunk, pages []quizflow.P
 			}
 		}
 	}
-	res, err := r.p.checker.Answer(ctx, AnswerRequest{Pages: pages, Language: r.req.Options.Language, Items: items})
+	calls := r.calls()
+	res, err := r.p.checker.Answer(ctx, AnswerRequest{Pages: pages, Language: r.req.Options.Language, Items: items, OnCall: calls.record})
+	if res != nil {
+		calls.rest(res.Usage)
+	}
 	if err != nil {
 		return res, err
 	}
@@ -597,6 +606,54 @@ func (r *run) answer(ctx context.Context, round int, c Chunk, pages []quizflow.P
 		}
 	}
 	return res, nil
+}
+
+// callLog reports the calls of one Propose or Answer to Request.OnCall as
+// the Model reports them, priced, and keeps their sum, so that rest can
+// report what a Model returned without having reported it call by call.
+type callLog struct {
+	r        *run
+	mu       sync.Mutex
+	reported quizflow.Usage
+}
+
+func (r *run) calls() *callLog { return &callLog{r: r} }
+
+// record reports one call of the Model.
+func (l *callLog) record(u quizflow.Usage) {
+	l.mu.Lock()
+	l.reported.Add(u)
+	l.mu.Unlock()
+	l.r.report(u)
+}
+
+// rest reports the part of total (what the Model returned) that it did not
+// report call by call: all of it for a Model that never calls OnCall.
+func (l *callLog) rest(total quizflow.Usage) {
+	l.mu.Lock()
+	u := quizflow.Usage{
+		Model:            total.Model,
+		Calls:            total.Calls - l.reported.Calls,
+		PromptTokens:     total.PromptTokens - l.reported.PromptTokens,
+		CompletionTokens: total.CompletionTokens - l.reported.CompletionTokens,
+	}
+	l.reported.Add(u)
+	l.mu.Unlock()
+	if u.Calls > 0 || u.PromptTokens > 0 || u.CompletionTokens > 0 {
+		l.r.report(u)
+	}
+}
+
+// report prices u and passes it to Request.OnCall.
+func (r *run) report(u quizflow.Usage) {
+	if r.req.OnCall == nil {
+		return
+	}
+	if u.Model == "" {
+		u.Model = r.p.cfg.Model.Name()
+	}
+	u.CostUSD = Cost(u, r.p.cfg.Prices)
+	r.req.OnCall(u)
 }
 
 // pick chooses n of the accepted candidates so the quiz covers the

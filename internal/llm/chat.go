@@ -19,7 +19,10 @@ import (
 // check validating the decoded shape. Malformed replies are repaired or
 // re-asked RepairRetries times with the error; after that the error wraps
 // generate.ErrBadOutput. Transient HTTP failures are retried inside call.
-func (c *Client) structured(ctx context.Context, msgs []openai.ChatCompletionMessage, name string, schema json.RawMessage, newV func() any, check func(any) error) (any, quizflow.Usage, error) {
+// onCall, if set, is told each answered call's usage as soon as it is
+// answered, before the reply is parsed: the tokens are spent whatever
+// happens next.
+func (c *Client) structured(ctx context.Context, msgs []openai.ChatCompletionMessage, name string, schema json.RawMessage, newV func() any, check func(any) error, onCall func(quizflow.Usage)) (any, quizflow.Usage, error) {
 	usage := quizflow.Usage{Model: c.cfg.Model}
 	var lastErr error
 	for round := 0; ; round++ {
@@ -39,9 +42,11 @@ func (c *Client) structured(ctx context.Context, msgs []openai.ChatCompletionMes
 		if err != nil {
 			return nil, usage, err
 		}
-		usage.Calls++
-		usage.PromptTokens += resp.Usage.PromptTokens
-		usage.CompletionTokens += resp.Usage.CompletionTokens
+		one := quizflow.Usage{Model: c.cfg.Model, Calls: 1, PromptTokens: resp.Usage.PromptTokens, CompletionTokens: resp.Usage.CompletionTokens}
+		usage.Add(one)
+		if onCall != nil {
+			onCall(one)
+		}
 		content, perr := replyContent(resp)
 		if perr == nil {
 			v := newV()

@@ -28,7 +28,7 @@ func (c *Client) Propose(ctx context.Context, p generate.Proposal) (*generate.Pr
 				return errors.New(`the object has no "questions" array`)
 			}
 			return nil
-		})
+		}, p.OnCall)
 	if err != nil {
 		return &generate.Proposed{Usage: usage}, err
 	}
@@ -55,7 +55,7 @@ func (c *Client) Answer(ctx context.Context, a generate.AnswerRequest) (*generat
 				return errors.New(`the object has no "answers" array`)
 			}
 			return nil
-		})
+		}, a.OnCall)
 	if err != nil {
 		return &generate.Answered{Usage: usage}, err
 	}

@@ -40,6 +40,9 @@ type Registry struct {
 	llmCalls     *prometheus.CounterVec
 	llmCost      *prometheus.CounterVec
 	quizzes      *prometheus.CounterVec
+	llmRefusals  *prometheus.CounterVec
+	extractPeak  prometheus.Histogram
+	extractCPU   prometheus.Histogram
 
 	queuesOnce sync.Once
 }
@@ -68,25 +71,40 @@ func New() *Registry {
 	}, []string{"type"})
 	r.llmTokens = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Namespace: Namespace, Name: "llm_tokens_total",
-		Help: "LLM tokens spent on generated quizzes, by model and kind (prompt, completion).",
+		Help: "LLM tokens spent, counted as each call is answered (calls of attempts that later crashed or failed included), by model and kind (prompt, completion).",
 	}, []string{"model", "kind"})
 	r.llmCalls = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Namespace: Namespace, Name: "llm_calls_total",
-		Help: "LLM calls made for generated quizzes, by model.",
+		Help: "LLM calls answered, counted as each completes (re-asks and answer checks included), by model.",
 	}, []string{"model"})
 	r.llmCost = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Namespace: Namespace, Name: "llm_cost_usd_total",
-		Help: "Estimated LLM cost of generated quizzes in US dollars, by model.",
+		Help: "Estimated LLM cost in US dollars, counted as each call is answered, by model.",
 	}, []string{"model"})
 	r.quizzes = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Namespace: Namespace, Name: "quizzes_generated_total",
 		Help: "Quiz jobs finished, by model and whether an identical earlier quiz was reused (cached).",
 	}, []string{"model", "cached"})
+	r.llmRefusals = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Namespace: Namespace, Name: "llm_refusals_total",
+		Help: "Jobs failed because the model server refused the key, model or request (HTTP 400, 401, 403, 404), by status: an operator must fix a setting. Alert on any increase.",
+	}, []string{"status"})
+	r.extractPeak = prometheus.NewHistogram(prometheus.HistogramOpts{
+		Namespace: Namespace, Name: "extract_peak_rss_bytes",
+		Help:    "Peak resident memory of each extraction child process (the kernel's rusage), whatever the outcome.",
+		Buckets: prometheus.ExponentialBuckets(16<<20, 2, 8), // 16 MiB to 2 GiB
+	})
+	r.extractCPU = prometheus.NewHistogram(prometheus.HistogramOpts{
+		Namespace: Namespace, Name: "extract_cpu_seconds",
+		Help:    "CPU time of each extraction child process, whatever the outcome.",
+		Buckets: []float64{.01, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60, 120},
+	})
 	r.reg.MustRegister(
+		r.extractPeak, r.extractCPU,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		r.httpRequests, r.httpDuration, r.tasks, r.taskDuration,
-		r.llmTokens, r.llmCalls, r.llmCost, r.quizzes,
+		r.llmTokens, r.llmCalls, r.llmCost, r.quizzes, r.llmRefusals,
 	)
 	return r
 }
@@ -154,6 +172,16 @@ func (r *Registry) ObserveRequest(method, route string, status int, d time.Durat
 	r.httpDuration.WithLabelValues(method, route).Observe(d.Seconds())
 }
 
+// ObserveExtraction records one extraction child's peak resident memory
+// (bytes) and CPU time.
+func (r *Registry) ObserveExtraction(peakRSS int64, cpu time.Duration) {
+	if r == nil {
+		return
+	}
+	r.extractPeak.Observe(float64(peakRSS))
+	r.extractCPU.Observe(cpu.Seconds())
+}
+
 // ObserveTask records one run of a task: its type (from a bounded set),
 // its outcome (success, retry, failed or skipped) and how long the
 // handler ran.
@@ -165,24 +193,46 @@ func (r *Registry) ObserveTask(typ, outcome string, d time.Duration) {
 	r.tasks.WithLabelValues(typ, outcome).Inc()
 }
 
-// ObserveQuiz records one finished quiz job from its usage: a reused
-// (cached) quiz counts in quizflow_quizzes_generated_total{cached="true"}
-// only, since it spent nothing; a generated one also adds its calls,
-// tokens and cost to the LLM families.
+// ObserveQuiz records one finished quiz job in
+// quizflow_quizzes_generated_total, by model and whether it reused an
+// earlier quiz (cached). What its calls cost is counted by ObserveLLMCall
+// as each completes, not here, so calls of attempts that never finished
+// count too, and none twice.
 func (r *Registry) ObserveQuiz(u quizflow.Usage) {
 	if r == nil {
 		return
 	}
-	model := u.Model
-	if model == "" {
-		model = "unknown"
-	}
-	r.quizzes.WithLabelValues(model, strconv.FormatBool(u.Cached)).Inc()
-	if u.Cached {
+	r.quizzes.WithLabelValues(modelLabel(u.Model), strconv.FormatBool(u.Cached)).Inc()
+}
+
+// ObserveLLMCall adds one completed model call's usage (u.Calls calls,
+// usually 1, its tokens and cost) to the LLM families. Call it once per
+// call, as the call completes.
+func (r *Registry) ObserveLLMCall(u quizflow.Usage) {
+	if r == nil {
 		return
 	}
+	model := modelLabel(u.Model)
 	r.llmCalls.WithLabelValues(model).Add(float64(max(u.Calls, 0)))
 	r.llmTokens.WithLabelValues(model, "prompt").Add(float64(max(u.PromptTokens, 0)))
 	r.llmTokens.WithLabelValues(model, "completion").Add(float64(max(u.CompletionTokens, 0)))
 	r.llmCost.WithLabelValues(model).Add(max(u.CostUSD, 0))
+}
+
+// ObserveLLMRefusal counts one job failed by a refusal of the model server
+// with HTTP status (a 4xx: bounded), in quizflow_llm_refusals_total, the
+// series operators alert on.
+func (r *Registry) ObserveLLMRefusal(status int) {
+	if r == nil {
+		return
+	}
+	r.llmRefusals.WithLabelValues(strconv.Itoa(status)).Inc()
+}
+
+// modelLabel is the model label of usage of model m.
+func modelLabel(m string) string {
+	if m == "" {
+		return "unknown"
+	}
+	return m
 }

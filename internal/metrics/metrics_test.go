@@ -52,6 +52,8 @@ func TestNilRegistryIsANoOp(t *testing.T) {
 		t.Error("WithQueues on nil returned non-nil")
 	}
 	r.ObserveQuiz(quizflow.Usage{Model: "m", Calls: 1})
+	r.ObserveLLMCall(quizflow.Usage{Model: "m", Calls: 1})
+	r.ObserveLLMRefusal(http.StatusUnauthorized)
 	r.ObserveRequest(http.MethodGet, "/x", http.StatusOK, time.Second)
 	r.ObserveTask("t", "success", time.Second)
 
@@ -112,16 +114,50 @@ func TestObserveQuiz(t *testing.T) {
 	r.ObserveQuiz(quizflow.Usage{Model: "offline", Calls: 2})
 	r.ObserveQuiz(quizflow.Usage{})
 
-	checkSeries(t, gather(t, r), []series{
+	mfs := gather(t, r)
+	checkSeries(t, mfs, []series{
 		{"quizflow_quizzes_generated_total", map[string]string{"model": "gpt-4o-mini", "cached": "false"}, 2},
 		{"quizflow_quizzes_generated_total", map[string]string{"model": "gpt-4o-mini", "cached": "true"}, 1},
 		{"quizflow_quizzes_generated_total", map[string]string{"model": "offline", "cached": "false"}, 1},
 		{"quizflow_quizzes_generated_total", map[string]string{"model": "unknown", "cached": "false"}, 1},
-		{"quizflow_llm_calls_total", map[string]string{"model": "gpt-4o-mini"}, 4},
+	})
+	// The calls were counted as they completed (ObserveLLMCall), so a
+	// finished quiz does not count them again.
+	for _, name := range []string{"quizflow_llm_calls_total", "quizflow_llm_tokens_total", "quizflow_llm_cost_usd_total"} {
+		if n := len(mfs[name].GetMetric()); n != 0 {
+			t.Errorf("%s has %d series after quizzes alone, want none", name, n)
+		}
+	}
+}
+
+func TestObserveLLMCall(t *testing.T) {
+	r := metrics.New()
+	for _, u := range []quizflow.Usage{
+		{Model: "gpt-4o-mini", Calls: 1, PromptTokens: 1000, CompletionTokens: 200, CostUSD: 0.25},
+		{Model: "gpt-4o-mini", Calls: 1, PromptTokens: 500, CompletionTokens: 100, CostUSD: 0.125},
+		{Model: "offline", Calls: 2},
+		{Calls: 1},
+	} {
+		r.ObserveLLMCall(u)
+	}
+	checkSeries(t, gather(t, r), []series{
+		{"quizflow_llm_calls_total", map[string]string{"model": "gpt-4o-mini"}, 2},
 		{"quizflow_llm_calls_total", map[string]string{"model": "offline"}, 2},
+		{"quizflow_llm_calls_total", map[string]string{"model": "unknown"}, 1},
 		{"quizflow_llm_tokens_total", map[string]string{"model": "gpt-4o-mini", "kind": "prompt"}, 1500},
 		{"quizflow_llm_tokens_total", map[string]string{"model": "gpt-4o-mini", "kind": "completion"}, 300},
 		{"quizflow_llm_cost_usd_total", map[string]string{"model": "gpt-4o-mini"}, 0.375},
+	})
+}
+
+func TestObserveLLMRefusal(t *testing.T) {
+	r := metrics.New()
+	r.ObserveLLMRefusal(http.StatusUnauthorized)
+	r.ObserveLLMRefusal(http.StatusUnauthorized)
+	r.ObserveLLMRefusal(http.StatusBadRequest)
+	checkSeries(t, gather(t, r), []series{
+		{"quizflow_llm_refusals_total", map[string]string{"status": "401"}, 2},
+		{"quizflow_llm_refusals_total", map[string]string{"status": "400"}, 1},
 	})
 }
 

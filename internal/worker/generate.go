@@ -63,6 +63,7 @@ func (h *generateHandler) ProcessTask(ctx context.Context, t *asynq.Task) error 
 		return err
 	}
 	progress(ctx, d, p.JobID, quizflow.StageGenerating, pctExtractEnd, "Writing questions")
+	calls := newCallRecorder(ctx, d, p.JobID)
 	res, err := d.Generator.Generate(ctx, generate.Request{
 		JobID: p.JobID, Title: doc.Filename, Pages: pages, Options: opts,
 		Progress: func(done, total int) {
@@ -72,7 +73,13 @@ func (h *generateHandler) ProcessTask(ctx context.Context, t *asynq.Task) error 
 					fmt.Sprintf("Wrote questions for part %d of %d", done, total))
 			}
 		},
+		OnCall: calls.record,
 	})
+	if err != nil {
+		return err
+	}
+	// The quiz costs every call made for it, earlier attempts' included.
+	usage, err := calls.total(ctx, res.Usage)
 	if err != nil {
 		return err
 	}
@@ -80,17 +87,18 @@ func (h *generateHandler) ProcessTask(ctx context.Context, t *asynq.Task) error 
 	q := &quizflow.Quiz{
 		ID: QuizIDForJob(p.JobID), OwnerID: doc.OwnerID, DocumentID: doc.ID, JobID: p.JobID,
 		Title: quizTitle(doc), Language: opts.Language, Options: opts, Questions: res.Questions,
-		Usage: res.Usage, Warnings: res.Warnings, CacheKey: cacheKey,
+		Usage: usage, Warnings: res.Warnings, CacheKey: cacheKey,
 	}
 	if err := saveQuizOfDocument(ctx, d, q); err != nil {
 		return err
 	}
-	if err := d.Store.SucceedJob(ctx, p.JobID, quizflow.JobResult{QuizID: q.ID}, &res.Usage, res.Warnings); err != nil {
+	if err := d.Store.SucceedJob(ctx, p.JobID, quizflow.JobResult{QuizID: q.ID}, &usage, res.Warnings); err != nil {
 		return err
 	}
 	// Counted once the job has succeeded, so a retry after a failed
-	// SucceedJob does not count the quiz twice.
-	d.Metrics.ObserveQuiz(res.Usage)
+	// SucceedJob does not count the quiz twice. (Its calls were counted
+	// as they completed.)
+	d.Metrics.ObserveQuiz(usage)
 	return nil
 }
 

@@ -42,7 +42,9 @@ func (h *regenerateHandler) ProcessTask(ctx context.Context, t *asynq.Task) erro
 		return err
 	}
 	newID := replacementID(p.JobID)
+	calls := newCallRecorder(ctx, d, p.JobID)
 	var res *generate.Result
+	var usage quizflow.Usage
 	_, err := d.Quizzes.Edit(ctx, p.OwnerID, p.QuizID, func(quiz *quizflow.Quiz) error {
 		if slices.ContainsFunc(quiz.Questions, func(q quizflow.Question) bool { return q.ID == newID }) {
 			return errReplaced
@@ -70,8 +72,13 @@ func (h *regenerateHandler) ProcessTask(ctx context.Context, t *asynq.Task) erro
 		// spares the second model call.
 		res, err = d.Generator.Generate(ctx, generate.Request{
 			JobID: p.JobID, Title: quiz.Title, Pages: pages, Options: opts, Avoid: quiz.Questions,
+			OnCall: calls.record,
 		})
 		if err != nil {
+			return err
+		}
+		// Every call of the job so far, earlier attempts' included.
+		if usage, err = calls.total(ctx, res.Usage); err != nil {
 			return err
 		}
 		if len(res.Questions) == 0 {
@@ -80,7 +87,7 @@ func (h *regenerateHandler) ProcessTask(ctx context.Context, t *asynq.Task) erro
 		nq := res.Questions[0]
 		nq.ID = newID
 		quiz.Questions[i] = nq
-		quiz.Usage.Add(res.Usage)
+		quiz.Usage.Add(usage)
 		return nil
 	})
 	result := quizflow.JobResult{QuizID: p.QuizID, QuestionID: newID}
@@ -89,7 +96,7 @@ func (h *regenerateHandler) ProcessTask(ctx context.Context, t *asynq.Task) erro
 		// Done by an earlier run that stopped before finishing the job.
 		return d.Store.SucceedJob(ctx, p.JobID, result, nil, nil)
 	case err == nil:
-		return d.Store.SucceedJob(ctx, p.JobID, result, &res.Usage, res.Warnings)
+		return d.Store.SucceedJob(ctx, p.JobID, result, &usage, res.Warnings)
 	}
 	return err
 }

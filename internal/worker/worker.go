@@ -49,12 +49,16 @@ type Deps struct {
 	MaxFileSize int64
 	// TempDir holds downloaded uploads while they are parsed ("" = os default).
 	TempDir string
-	// Metrics counts tasks by type and outcome and quizzes by model; nil
-	// counts nothing.
+	// Metrics counts tasks by type and outcome, quizzes by model and model
+	// calls as they complete; nil counts nothing.
 	Metrics *metrics.Registry
 	// Mail delivers email:send tasks (notify.Sender); nil: mail is off,
 	// and such tasks are archived saying so.
 	Mail Mailer
+	// Usage keeps each model call of a job as it completes, so the calls
+	// of an attempt that crashed are counted in the job's usage; nil keeps
+	// only what a finished attempt summed in memory.
+	Usage UsageStore
 }
 
 // TokenStore is what the cleanup task needs of the account records.
@@ -65,6 +69,16 @@ type TokenStore interface {
 	// DeleteEmptyTokenFamilies removes up to limit logins created before
 	// before with no refresh token left, and returns how many.
 	DeleteEmptyTokenFamilies(ctx context.Context, before time.Time, limit int64) (int64, error)
+}
+
+// UsageStore keeps the usage of a job's model calls (*mongostore.Store).
+type UsageStore interface {
+	// RecordCall records the usage of one model call of a job under key,
+	// once: recording a key again changes nothing.
+	RecordCall(ctx context.Context, jobID, key string, u quizflow.Usage) error
+	// JobUsage returns the sum of the job's recorded calls (or, with none,
+	// the usage it finished with).
+	JobUsage(ctx context.Context, jobID string) (quizflow.Usage, error)
 }
 
 // NewMux registers one handler per task type.

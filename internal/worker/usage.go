@@ -1,0 +1,99 @@
+package worker
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"sync/atomic"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/quizflow/quizflow/internal/quizflow"
+)
+
+// callRecorder keeps the model calls of one delivery of a job's task, each
+// as it completes (generate.Request.OnCall), so a job's usage is the sum
+// of every call any of its attempts was answered, crashed ones included.
+//
+// A call's key is "<run>-<n>": run is drawn at random when the delivery
+// starts and n counts its calls. A repeated write of one call (a retry of
+// the recording) reuses its key and so counts once; another delivery of
+// the task, even one running beside a first that has not died yet, draws
+// another run, so its calls never overwrite the first one's. (The attempt
+// count of the job or the queue's retry count would not do: two
+// deliveries of one attempt can both be running after a lease expiry.) A
+// chunk answered from the cache makes no call and records nothing: its
+// call was recorded by the delivery that made it.
+type callRecorder struct {
+	d     Deps
+	ctx   context.Context
+	jobID string
+	run   string
+	seq   atomic.Int64
+}
+
+func newCallRecorder(ctx context.Context, d Deps, jobID string) *callRecorder {
+	b := make([]byte, 6)
+	_, _ = rand.Read(b) // never fails (crypto/rand)
+	return &callRecorder{d: d, ctx: ctx, jobID: jobID, run: hex.EncodeToString(b)}
+}
+
+// recordTimeout bounds the writes of one call's usage.
+const recordTimeout = 10 * time.Second
+
+// record counts one completed call in the metrics and stores it. The call
+// was paid for whatever happens to the task next, so the write goes on
+// after the task's context ends, retried briefly; one that cannot be made
+// is logged, and generation goes on.
+func (r *callRecorder) record(u quizflow.Usage) {
+	r.d.Metrics.ObserveLLMCall(u)
+	if r.d.Usage == nil {
+		return
+	}
+	key := fmt.Sprintf("%s-%d", r.run, r.seq.Add(1))
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.ctx), recordTimeout)
+	defer cancel()
+	for attempt := 0; ; attempt++ {
+		err := r.d.Usage.RecordCall(ctx, r.jobID, key, u)
+		if err == nil {
+			return
+		}
+		if attempt >= 2 || sleep(ctx, 100*time.Millisecond<<attempt) != nil {
+			zerolog.Ctx(r.ctx).Error().Err(err).Str("job_id", r.jobID).Str("call", key).
+				Int("prompt_tokens", u.PromptTokens).Int("completion_tokens", u.CompletionTokens).
+				Msg("record model call usage: the job's usage will miss this call")
+			return
+		}
+	}
+}
+
+// total returns the job's usage so far: the sum of its recorded calls, of
+// this delivery and every earlier one. With no store of calls it is
+// fallback, this delivery's own sum.
+func (r *callRecorder) total(ctx context.Context, fallback quizflow.Usage) (quizflow.Usage, error) {
+	if r.d.Usage == nil {
+		return fallback, nil
+	}
+	u, err := r.d.Usage.JobUsage(ctx, r.jobID)
+	if err != nil {
+		return quizflow.Usage{}, fmt.Errorf("read usage of job %s: %w", r.jobID, err)
+	}
+	if u.Model == "" {
+		u.Model = fallback.Model
+	}
+	return u, nil
+}
+
+// sleep waits d or until ctx ends.
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
