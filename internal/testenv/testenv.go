@@ -1,7 +1,9 @@
 // Package testenv gives any test hermetic backing services: Redis, MongoDB
-// (FerretDB), S3 (gofakes3) and an SMTP sink, all on 127.0.0.1, started by
-// the test binary itself. Nothing needs to run beforehand; only
-// redis-server must be on PATH.
+// (FerretDB), S3 (gofakes3), an SMTP sink and, for tests that read mail
+// back from a real SMTP server, Mailpit ([MailpitServer]), all on
+// 127.0.0.1, started by the test binary itself. Nothing needs to run
+// beforehand; redis-server must be on PATH, and mailpit on PATH or in
+// $GOPATH/bin (`go install github.com/axllent/mailpit@v1.33.1`).
 //
 // # What is shared and what is per test
 //
@@ -124,6 +126,11 @@ func Shutdown() error {
 	}
 	if shared.s3 != nil {
 		if err := shared.s3.Close(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if sharedMailpit.mp != nil {
+		if err := sharedMailpit.mp.Close(); err != nil {
 			errs = append(errs, err)
 		}
 	}
