@@ -60,20 +60,29 @@ func TestKill9DuringExtraction(t *testing.T) {
 	c := d.user("Ext")
 	up := d.upload(c, "handbook.pdf", slowPDF(pages, 4000), 3)
 
-	// Mid-extraction: past the first page and short of the last, or with
-	// the parsing child (the extraction sandbox) alive.
+	// Mid-extraction: pages being read (past the first, short of the
+	// last), or, should progress ever stop being reported per page, the
+	// parsing child (the extraction sandbox) alive for a second.
 	var mid string
+	var childSince time.Time
 	waitFor(t, time.Minute, func() (bool, string) {
 		j, err := d.job(up.Job.ID)
 		if err != nil {
 			return false, err.Error()
 		}
-		if j.Stage != quizflow.StageExtracting && j.Status != quizflow.StatusQueued {
+		if terminal(j) || j.Stage == quizflow.StageGenerating || j.Stage == quizflow.StageSaving {
 			t.Fatalf("extraction ended before the worker could be killed: %s at %s %d%% (%s); make the PDF slower to read", j.Status, j.Stage, j.Progress, j.Message)
 		}
 		kids := a.children()
+		switch {
+		case len(kids) == 0:
+			childSince = time.Time{}
+		case childSince.IsZero():
+			childSince = time.Now()
+		}
 		mid = fmt.Sprintf("job %s at %s %d%% (%s), worker children %v", j.Status, j.Stage, j.Progress, j.Message, kids)
-		return j.Stage == quizflow.StageExtracting && (j.Progress > 5 && j.Progress < 35 || len(kids) > 0), mid
+		reading := j.Progress > 5 && j.Progress < 35
+		return j.Stage == quizflow.StageExtracting && (reading || !childSince.IsZero() && time.Since(childSince) > time.Second), mid
 	})
 	t.Logf("killing mid-extraction: %s", mid)
 	a.kill9()

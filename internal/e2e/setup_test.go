@@ -55,6 +55,9 @@ type setupOptions struct {
 	// vars, if set, edits the final environment (after env is applied),
 	// for settings derived from the test's services.
 	vars func(map[string]string)
+	// smtpSink sends the stack's mail to the test's embedded SMTP sink
+	// (testenv.Env.SMTP), which a test can make refuse recipients.
+	smtpSink bool
 }
 
 // setup starts the API and worker(s) against fresh services.
@@ -76,6 +79,9 @@ func setup(t testing.TB, opts ...func(*setupOptions)) *stack {
 	}
 	for k, v := range o.env {
 		vars[k] = v
+	}
+	if o.smtpSink {
+		vars["SMTP_URL"] = env.SMTP.URL + "?tls=none"
 	}
 	if o.vars != nil {
 		o.vars(vars)
