@@ -88,7 +88,7 @@ func (s *Store) NextMailSeq(ctx context.Context, id, cause string) (int, error) 
 	}
 	err := s.db.Collection(colUsers).FindOneAndUpdate(ctx, bson.M{"_id": id},
 		bson.M{"$inc": bson.M{"mail_seq." + cause: 1}},
-		options.FindOneAndUpdate().SetReturnDocument(options.After).SetProjection(bson.M{"mail_seq": 1})).Decode(&r)
+		options.FindOneAndUpdate().SetReturnDocument(options.After)).Decode(&r)
 	if err != nil {
 		return 0, notFound(err, "user")
 	}
