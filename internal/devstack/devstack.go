@@ -92,6 +92,15 @@ func Run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 		env["S3_ACCESS_KEY_ID"], env["S3_SECRET_ACCESS_KEY"] = s.AccessKey, s.SecretKey
 		fmt.Fprintf(stdout, "s3         %s bucket %s (gofakes3)\n", s.Endpoint, bucket)
 	}
+	if getenv("SMTP_URL") == "" {
+		sink, err := startMailSink(ctx, filepath.Join(dataDir, "mail"), stdout)
+		if err != nil {
+			return fmt.Errorf("start the mail sink: %w", err)
+		}
+		closers = append(closers, sink.Close)
+		env["SMTP_URL"] = sink.URL + "?tls=none"
+		fmt.Fprintf(stdout, "mail       %s (sink: each message printed here and kept in %s)\n", sink.URL, filepath.Join(dataDir, "mail"))
+	}
 	// Dev secrets persist in the data directory so logins survive restarts.
 	for _, name := range []string{"JWT_ACCESS_SECRET", "JWT_REFRESH_SECRET"} {
 		if getenv(name) == "" {
@@ -105,6 +114,14 @@ func Run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 	// The dev account's password is public: only this machine may reach it.
 	if strings.TrimSpace(getenv("HOST")) == "" {
 		env["HOST"] = DefaultHost
+	}
+	// Links in mail point at this machine's API.
+	if getenv("PUBLIC_URL") == "" {
+		port := strings.TrimSpace(getenv("PORT"))
+		if port == "" || port == "0" {
+			port = "8080"
+		}
+		env["PUBLIC_URL"] = "http://" + DefaultHost + ":" + port
 	}
 	// RATE_LIMIT_API_RPM keeps its default of 600 requests a minute: local
 	// use (`submit` polls 200 a minute) stays under it, and the limiter runs
@@ -199,6 +216,12 @@ func loopback(addr string) bool {
 func devOperator(ctx context.Context, a *app.App) error {
 	if _, err := a.Auth.Register(ctx, DevEmail, DevPassword, "QuizFlow developer"); err != nil && quizflow.ErrorCode(err) != quizflow.ECONFLICT {
 		return fmt.Errorf("create the dev account: %w", err)
+	}
+	// Operators need a verified address; the dev account's is made up.
+	if u, err := a.Store.UserByEmail(ctx, DevEmail); err == nil {
+		if _, err := a.Store.SetEmailVerified(ctx, u.ID, u.EmailKey); err != nil {
+			return fmt.Errorf("verify the dev account: %w", err)
+		}
 	}
 	if _, err := a.Auth.SetOperator(ctx, DevEmail, true); err != nil {
 		return fmt.Errorf("grant the dev account: %w", err)

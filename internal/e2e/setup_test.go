@@ -58,6 +58,9 @@ type setupOptions struct {
 	// smtpSink sends the stack's mail to the test's embedded SMTP sink
 	// (testenv.Env.SMTP), which a test can make refuse recipients.
 	smtpSink bool
+	// logs, if set, also receives the stack's log lines (JSON, one per
+	// line, at LOG_LEVEL), for tests that check what operators are told.
+	logs io.Writer
 }
 
 // setup starts the API and worker(s) against fresh services.
@@ -91,7 +94,11 @@ func setup(t testing.TB, opts ...func(*setupOptions)) *stack {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	a, err := app.Open(ctx, cfg, app.NewLogger(testWriter{t}, cfg.LogLevel))
+	var logTo io.Writer = testWriter{t}
+	if o.logs != nil {
+		logTo = io.MultiWriter(logTo, o.logs)
+	}
+	a, err := app.Open(ctx, cfg, app.NewLogger(logTo, cfg.LogLevel))
 	if err != nil {
 		cancel()
 		t.Fatal(err)

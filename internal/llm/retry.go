@@ -121,7 +121,7 @@ func refused(err error) *generate.RefusedError {
 	if code < 400 || code >= 500 || transient(err) {
 		return nil
 	}
-	setting := "the request schema (OPENAI_MODEL must support strict JSON-schema output)"
+	setting := "OPENAI_MODEL (the model must support strict JSON-schema output, response_format json_schema)"
 	switch code {
 	case http.StatusUnauthorized, http.StatusForbidden:
 		setting = "OPENAI_API_KEY"

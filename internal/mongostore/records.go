@@ -1,8 +1,6 @@
 package mongostore
 
 import (
-	"maps"
-	"slices"
 	"time"
 
 	"github.com/quizflow/quizflow/internal/quizflow"
@@ -142,13 +140,9 @@ type jobRecord struct {
 	RequestID  string                 `bson:"request_id,omitempty"`
 	Attempts   int                    `bson:"attempts"`
 	Usage      *usageRecord           `bson:"usage,omitempty"`
-	// LLMCalls holds one entry per model call of the job, keyed by the
-	// caller's call key (see Store.RecordCall); when present, the job's
-	// usage is their sum.
-	LLMCalls  map[string]callRecord `bson:"llm_calls,omitempty"`
-	Warnings  []string              `bson:"warnings,omitempty"`
-	CreatedAt time.Time             `bson:"created_at"`
-	UpdatedAt time.Time             `bson:"updated_at"`
+	Warnings   []string               `bson:"warnings,omitempty"`
+	CreatedAt  time.Time              `bson:"created_at"`
+	UpdatedAt  time.Time              `bson:"updated_at"`
 }
 
 func newJobRecord(j *quizflow.Job) jobRecord {
@@ -173,7 +167,7 @@ func (r jobRecord) domain() quizflow.Job {
 		Progress: r.Progress, Message: r.Message, Error: r.Error.domain(),
 		Result: quizflow.JobResult(r.Result), DocumentID: r.DocumentID, QuizID: r.QuizID,
 		QuestionID: r.QuestionID, ExportID: r.ExportID, RequestID: r.RequestID,
-		Attempts: r.Attempts, Usage: r.usage(), Warnings: r.Warnings,
+		Attempts: r.Attempts, Usage: r.Usage.domain(), Warnings: r.Warnings,
 		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
 	}
 	if r.Options != nil {
@@ -183,28 +177,13 @@ func (r jobRecord) domain() quizflow.Job {
 	return j
 }
 
-// usage is the job's usage: the sum of its recorded calls if it has any
-// (which counts calls of attempts that never finished), else what was
-// stored when it finished (a reused quiz's zero), else nil.
-func (r jobRecord) usage() *quizflow.Usage {
-	if len(r.LLMCalls) == 0 {
-		return r.Usage.domain()
-	}
-	u := quizflow.Usage{}
-	if r.Usage != nil {
-		u.Model = r.Usage.Model
-	}
-	// In key order, so the float sum of costs is the same on every read.
-	for _, k := range slices.Sorted(maps.Keys(r.LLMCalls)) {
-		c := r.LLMCalls[k]
-		u.Add(quizflow.Usage{Model: c.Model, Calls: c.Calls, PromptTokens: c.PromptTokens, CompletionTokens: c.CompletionTokens, CostUSD: c.CostUSD})
-	}
-	return &u
-}
-
-// callRecord is one model call of a job (Calls is 1 but for a model that
-// reported several calls at once).
+// callRecord is one model call of a job, in colCalls: its _id is the
+// job's ID, "/" and the caller's call key (see Store.RecordCall), so a
+// job's calls are one _id range. Calls is 1 but for a model that reported
+// several calls at once.
 type callRecord struct {
+	ID               string    `bson:"_id"`
+	JobID            string    `bson:"job_id"`
 	Model            string    `bson:"model"`
 	Calls            int       `bson:"calls"`
 	PromptTokens     int       `bson:"prompt_tokens"`

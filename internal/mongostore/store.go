@@ -35,6 +35,7 @@ const (
 	colQuizzes       = "quizzes"
 	colExports       = "exports"
 	colAPIKeys       = "api_keys"
+	colCalls         = "llm_calls"
 )
 
 // Store is the MongoDB-backed record store.

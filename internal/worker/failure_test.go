@@ -27,7 +27,7 @@ func TestFinalErrorByClass(t *testing.T) {
 		message   string // a substring; "" = none asked for
 	}{
 		{"user error", quizflow.Errorf(quizflow.EENCRYPTED, "The PDF is encrypted."), 0, true, true, quizflow.EENCRYPTED, "encrypted"},
-		{"refused, first attempt", fmt.Errorf("generate: chunk 0: %w", refused), 0, true, true, quizflow.EGENERATION, "configuration needs fixing"},
+		{"refused, first attempt", fmt.Errorf("generate: chunk 0: %w", refused), 0, true, true, quizflow.EGENERATION, "configuration needs fixing: check OPENAI_API_KEY."},
 		{"refused 404", &generate.RefusedError{Status: 404, Setting: "OPENAI_MODEL", Err: errors.New("x")}, 2, true, true, quizflow.EGENERATION, "operators have been told"},
 		{"malformed, first attempt", fmt.Errorf("generate: no usable questions: %w", generate.ErrBadOutput), 0, false, false, "", ""},
 		{"malformed, next to last", fmt.Errorf("generate: no usable questions: %w", generate.ErrBadOutput), maxRetry - 1, false, false, "", ""},

@@ -14,8 +14,9 @@ import (
 )
 
 // callRecorder keeps the model calls of one delivery of a job's task, each
-// as it completes (generate.Request.OnCall), so a job's usage is the sum
-// of every call any of its attempts was answered, crashed ones included.
+// as it completes (generate.Request.OnCall), so a job's usage (stored on it
+// when it ends) is the sum of every call any of its attempts was answered,
+// crashed ones included.
 //
 // A call's key is "<run>-<n>": run is drawn at random when the delivery
 // starts and n counts its calls. A repeated write of one call (a retry of
@@ -84,6 +85,21 @@ func (r *callRecorder) total(ctx context.Context, fallback quizflow.Usage) (quiz
 		u.Model = fallback.Model
 	}
 	return u, nil
+}
+
+// failedJobUsage shows on a failed job what its calls cost (they were paid
+// for too); best effort, logged.
+func failedJobUsage(ctx context.Context, d Deps, jobID string) {
+	if d.Usage == nil {
+		return
+	}
+	u, err := d.Usage.JobUsage(ctx, jobID)
+	if err == nil && u.Calls > 0 {
+		err = d.Usage.SetJobUsage(ctx, jobID, u)
+	}
+	if err != nil && quizflow.ErrorCode(err) != quizflow.ENOTFOUND {
+		d.Log.Warn().Err(err).Str("job_id", jobID).Msg("record usage of a failed job")
+	}
 }
 
 // sleep waits d or until ctx ends.

@@ -79,6 +79,8 @@ type UsageStore interface {
 	// JobUsage returns the sum of the job's recorded calls (or, with none,
 	// the usage it finished with).
 	JobUsage(ctx context.Context, jobID string) (quizflow.Usage, error)
+	// SetJobUsage stores a job's usage whatever its status.
+	SetJobUsage(ctx context.Context, jobID string, u quizflow.Usage) error
 }
 
 // NewMux registers one handler per task type.
@@ -140,8 +142,9 @@ type jobRef struct {
 //   - a user error (*quizflow.Error, e.g. an encrypted PDF) fails the job at
 //     once with its message and is not retried (asynq.SkipRetry);
 //   - a refusal by the model server (*generate.RefusedError: a bad key,
-//     model or request) fails the job at once, is not retried, and is
-//     logged at error level with alert=llm_refused for the operators;
+//     model or request) fails the job at once, is not retried, is logged
+//     at error level with alert=llm_refused and counted in
+//     quizflow_llm_refusals_total for the operators;
 //   - any other error is transient and retried with backoff; on the last
 //     attempt the job fails with a message of its class instead of hanging.
 func failJobs(d Deps) asynq.MiddlewareFunc {
@@ -168,6 +171,7 @@ func failJobs(d Deps) asynq.MiddlewareFunc {
 				d.Log.Error().Err(err).Str("alert", alertLLMRefused).Int("status", rf.Status).
 					Str("setting", rf.Setting).Str("task", t.Type()).Str("job_id", ref.JobID).
 					Msg("the model server refused the request; fix the setting")
+				d.Metrics.ObserveLLMRefusal(rf.Status)
 			}
 			if permanent(err) {
 				err = fmt.Errorf("%w: %w", err, asynq.SkipRetry)
@@ -180,6 +184,7 @@ func failJobs(d Deps) asynq.MiddlewareFunc {
 				d.Log.Error().Err(ferr).Str("job_id", ref.JobID).Msg("record job failure")
 				return ferr // retry, so the failure gets recorded
 			}
+			failedJobUsage(fctx, d, ref.JobID)
 			return err
 		})
 	}
@@ -221,7 +226,7 @@ const alertLLMRefused = "llm_refused"
 
 // Messages of jobs failed by the model, by failure class.
 const (
-	msgModelRefused     = "The AI model refused the request (its configuration needs fixing); the operators have been told. Please try again later."
+	msgModelRefused     = "The AI model refused the request, so its configuration needs fixing: check %s. The operators have been told; please try again later."
 	msgModelMalformed   = "The AI model kept answering with output that could not be used (%d attempts); please try again later."
 	msgModelUnavailable = "The AI model could not be reached (%d attempts); please try again later."
 )
@@ -257,7 +262,8 @@ func finalErrorAt(err error, generic string, retried, maxRetry int) (quizflow.Jo
 	}
 	var rf *generate.RefusedError
 	if errors.As(err, &rf) {
-		return quizflow.JobError{Code: quizflow.EGENERATION, Message: msgModelRefused}, true
+		// Setting is one of the client's fixed names, never upstream text.
+		return quizflow.JobError{Code: quizflow.EGENERATION, Message: fmt.Sprintf(msgModelRefused, rf.Setting)}, true
 	}
 	if retried < maxRetry && !errors.Is(err, asynq.SkipRetry) {
 		return quizflow.JobError{}, false
