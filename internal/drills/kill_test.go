@@ -1,12 +1,15 @@
 package drills
 
 import (
+	"context"
 	"fmt"
 	"testing"
 	"time"
 
 	"github.com/hibiken/asynq"
+	"go.mongodb.org/mongo-driver/v2/bson"
 
+	"github.com/quizflow/quizflow/internal/client"
 	"github.com/quizflow/quizflow/internal/fakeopenai"
 	"github.com/quizflow/quizflow/internal/quizflow"
 	"github.com/quizflow/quizflow/jobs"
@@ -101,5 +104,75 @@ func TestKill9DuringExtraction(t *testing.T) {
 	}
 	if j.Attempts < 2 {
 		t.Errorf("job attempts = %d, want the killed one and the second", j.Attempts)
+	}
+}
+
+// TestCrashLoopFailsJob: a generation that kills its worker every time
+// (here: each worker is killed with SIGKILL inside the model call) is
+// recovered by asynq until its retries run out, and then archived without
+// the handler running again, so no handler can fail the job. The
+// reconciler (a scheduler child, slot every 2 s, RECONCILE_AFTER 30 s)
+// fails it with a message within RECONCILE_AFTER + one slot + 25 s of the
+// archiving, and its document stays readable (it was extracted).
+func TestCrashLoopFailsJob(t *testing.T) {
+	t.Parallel()
+	d := setup(t, options{})
+	gate := d.holdQuestions(jobs.MaxRetry + 1)
+	c := d.user("Loop")
+	id := ""
+	var up *client.Upload
+	for n := range jobs.MaxRetry + 1 {
+		w := d.worker(fmt.Sprintf("worker-%d", n+1), reconcileVars...)
+		if n == 0 {
+			up = d.upload(c, "lesson.md", lesson(4), 3)
+			id = "generate:" + up.Job.ID
+		} else {
+			// This worker's recoverer put the task in the retry set, to
+			// run after a backoff of seconds to minutes; run it now.
+			waitFor(t, 30*time.Second, func() (bool, string) {
+				info, err := d.insp.GetTaskInfo(jobs.QueueGenerate, id)
+				if err != nil {
+					return false, err.Error()
+				}
+				return info.State == asynq.TaskStateRetry, fmt.Sprintf("task %s is %v, want retry", id, info.State)
+			})
+			if err := d.insp.RunTask(jobs.QueueGenerate, id); err != nil {
+				t.Fatal(err)
+			}
+		}
+		gate.waitArrived(t, time.Minute)
+		w.kill9()
+		d.expireLease(jobs.QueueGenerate, id)
+	}
+	// The next worker's recoverer archives the task: its retries are spent.
+	d.worker("worker-last", reconcileVars...)
+	var archived time.Time
+	waitFor(t, 30*time.Second, func() (bool, string) {
+		info, err := d.insp.GetTaskInfo(jobs.QueueGenerate, id)
+		if err != nil {
+			return false, err.Error()
+		}
+		archived = time.Now()
+		return info.State == asynq.TaskStateArchived, fmt.Sprintf("task %s is %v retried %d, want archived", id, info.State, info.Retried)
+	})
+	if j, err := d.job(up.Job.ID); err != nil || terminal(j) {
+		t.Fatalf("job when its task was archived = %+v (%v), want still running (no handler saw the last crash)", j, err)
+	}
+	d.scheduler("scheduler", reconcileVars...)
+	const bound = reconcileAfter + reconcileEvery + 25*time.Second
+	j := d.waitJob(c, up.Job.ID, bound)
+	t.Logf("job failed %v after its task was archived (bound %v): %+v", time.Since(archived).Round(time.Second), bound, j.Error)
+	if j.Status != quizflow.StatusFailed || j.Error == nil || j.Error.Message == "" {
+		t.Fatalf("job = %s %+v, want failed with a message", j.Status, j.Error)
+	}
+	if n, err := d.db.Collection("quizzes").CountDocuments(context.Background(), bson.M{"job_id": up.Job.ID}); err != nil || n != 0 {
+		t.Errorf("%d quizzes of the failed job (%v), want none", n, err)
+	}
+	var doc quizflow.Document
+	if err := c.Do(t.Context(), "GET", "/v1/documents/"+up.Document.ID, nil, &doc); err != nil || doc.Status != quizflow.DocumentExtracted {
+		t.Errorf("document of the failed job = %q (%v), want still extracted", doc.Status, err)
+	}
+	if n := d.fake.Count(fakeopenai.KindQuestions); n != jobs.MaxRetry+1 {
+		t.Errorf("%d question calls, want one per delivery (%d)", n, jobs.MaxRetry+1)
 	}
 }
