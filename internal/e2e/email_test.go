@@ -154,12 +154,11 @@ func TestEmailAccountFlows(t *testing.T) {
 
 	// Forgot: 202 for any address; the reset mail's link sets the password
 	// and ends every session.
-	oldRefresh := c.Token
 	sess, err := client.New(s.url).Login(ctx, addr, "correct horse battery")
 	if err != nil {
 		t.Fatal(err)
 	}
-	oldRefresh = sess.RefreshToken
+	oldRefresh := sess.RefreshToken
 	for _, who := range []string{addr, mailAddr(t, "nobody")} {
 		code, body, _ := raw(t, "POST", s.url+"/v1/auth/password/forgot", "", strings.NewReader(`{"email":"`+who+`"}`), jsonHeader)
 		if code != 202 || !strings.Contains(body, "If this address has an account") {
