@@ -32,6 +32,7 @@ import (
 	"github.com/quizflow/quizflow/internal/ratelimit"
 	"github.com/quizflow/quizflow/internal/revocation"
 	"github.com/quizflow/quizflow/internal/s3blob"
+	"github.com/quizflow/quizflow/internal/sandbox"
 	"github.com/quizflow/quizflow/internal/scheduler"
 	"github.com/quizflow/quizflow/internal/usecase"
 	"github.com/quizflow/quizflow/internal/worker"
@@ -226,7 +227,15 @@ func (a *App) RunAPI(ctx context.Context, ready func(addr string)) error {
 }
 
 // WorkerDeps returns the worker's dependencies.
-func (a *App) WorkerDeps() worker.Deps {
+func (a *App) WorkerDeps() (worker.Deps, error) {
+	var box *sandbox.Runner
+	if a.Cfg.ExtractSandbox {
+		var err error
+		box, err = sandbox.New(sandbox.Limits{Memory: a.Cfg.ExtractMemory, CPU: a.Cfg.ExtractCPU}, "", a.Log)
+		if err != nil {
+			return worker.Deps{}, err
+		}
+	}
 	return worker.Deps{
 		Log: a.Log, Store: a.records, Blobs: a.Blobs, Queue: a.Tasks, Quizzes: a.Services.Quizzes,
 		Tokens: a.Store, Generator: a.Generator,
@@ -234,16 +243,21 @@ func (a *App) WorkerDeps() worker.Deps {
 		ReconcileAfter: a.Cfg.ReconcileAfter,
 		Metrics:        a.Metrics,
 		Usage:          a.Store,
-		Extract:        extract.Limits{MaxPages: a.Cfg.MaxPages},
+		Extract:        extract.Limits{MaxPages: a.Cfg.MaxPages, Timeout: a.Cfg.ExtractTimeout},
+		Sandbox:        box,
 		MaxFileSize:    a.Cfg.MaxFileSize,
 		Mail:           a.workerMailer(),
-	}
+	}, nil
 }
 
 // RunWorker processes tasks until ctx ends, then hands back unfinished work.
 func (a *App) RunWorker(ctx context.Context) error {
+	deps, err := a.WorkerDeps()
+	if err != nil {
+		return err
+	}
 	srv := asynq.NewServerFromRedisClient(a.Redis, worker.ServerConfig(a.Cfg.WorkerConcurrency, a.Log))
-	if err := srv.Start(worker.NewMux(a.WorkerDeps())); err != nil {
+	if err := srv.Start(worker.NewMux(deps)); err != nil {
 		return fmt.Errorf("start worker: %w", err)
 	}
 	<-ctx.Done()

@@ -122,5 +122,13 @@ func (h *extractHandler) extract(ctx context.Context, doc *quizflow.Document, jo
 				pctExtractStart+(pctExtractEnd-pctExtractStart)*done/total, fmt.Sprintf("Read page %d of %d", done, total))
 		}
 	}
-	return extract.Extract(ctx, f, n, doc.Kind, lim)
+	if d.Sandbox == nil {
+		return extract.Extract(ctx, f, n, doc.Kind, lim)
+	}
+	pages, st, err := d.Sandbox.Extract(ctx, f, n, doc.Kind, lim)
+	d.Log.Debug().Str("job_id", jobID).Str("document_id", doc.ID).Int64("peak_rss", st.PeakRSS).
+		Dur("cpu", st.CPU).Dur("wall", st.Wall).Bool("isolated", st.Isolated).Str("error_code", quizflow.ErrorCode(err)).
+		Msg("extraction child done")
+	d.Metrics.ObserveExtraction(st.PeakRSS, st.CPU)
+	return pages, err
 }

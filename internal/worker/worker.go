@@ -18,6 +18,7 @@ import (
 	"github.com/quizflow/quizflow/internal/generate"
 	"github.com/quizflow/quizflow/internal/metrics"
 	"github.com/quizflow/quizflow/internal/quizflow"
+	"github.com/quizflow/quizflow/internal/sandbox"
 	"github.com/quizflow/quizflow/internal/usecase"
 	"github.com/quizflow/quizflow/jobs"
 )
@@ -45,6 +46,9 @@ type Deps struct {
 	Generator      generate.Generator
 	// Extract bounds each extraction (pages, bytes, time).
 	Extract extract.Limits
+	// Sandbox, when set, reads each document in a child process under
+	// kernel limits; nil reads it in this process.
+	Sandbox *sandbox.Runner
 	// MaxFileSize bounds the upload read back from S3.
 	MaxFileSize int64
 	// TempDir holds downloaded uploads while they are parsed ("" = os default).
