@@ -148,21 +148,12 @@ func (s *stack) crashableWorker() (crash func()) {
 	return stop
 }
 
-// workerDeps returns the app's worker dependencies, whichever form
-// App.WorkerDeps has (it gained an error return with the parsing
-// sandbox).
+// workerDeps returns the app's worker dependencies.
 func workerDeps(t testing.TB, a *app.App) worker.Deps {
 	t.Helper()
-	switch f := any(a.WorkerDeps).(type) {
-	case func() worker.Deps:
-		return f()
-	case func() (worker.Deps, error):
-		d, err := f()
-		if err != nil {
-			t.Fatal(err)
-		}
-		return d
+	d, err := a.WorkerDeps()
+	if err != nil {
+		t.Fatal(err)
 	}
-	t.Fatalf("unexpected App.WorkerDeps %T", a.WorkerDeps)
-	return worker.Deps{}
+	return d
 }
