@@ -2,6 +2,7 @@ package e2e_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -52,5 +53,56 @@ func TestCleanupTask(t *testing.T) {
 	fams, err := s.app.Store.Database().Collection("token_families").CountDocuments(ctx, bson.M{})
 	if err != nil || fams != 0 {
 		t.Fatalf("%d token families left without tokens (err %v), want 0: records that only grow", fams, err)
+	}
+}
+
+// TestCleanupExpiresGrowingRecords: the cleanup task also removes mailed
+// tokens past their expiry, message records past a month and per-call
+// usage records past 90 days, and keeps the recent ones.
+func TestCleanupExpiresGrowingRecords(t *testing.T) {
+	s := setup(t)
+	ctx := context.Background()
+	db := s.app.Store.Database()
+	now := time.Now().UTC().Truncate(time.Hour)
+	for col, docs := range map[string][]any{
+		"mail_tokens": {
+			bson.M{"_id": "old", "purpose": "verify", "user_id": "u", "expires_at": now.Add(-time.Hour), "created_at": now.Add(-25 * time.Hour)},
+			bson.M{"_id": "live", "purpose": "verify", "user_id": "u", "expires_at": now.Add(time.Hour), "created_at": now},
+		},
+		"emails": {
+			bson.M{"_id": "old", "kind": "quiz_ready", "status": "sent", "created_at": now.Add(-31 * 24 * time.Hour)},
+			bson.M{"_id": "live", "kind": "quiz_ready", "status": "sent", "created_at": now.Add(-24 * time.Hour)},
+		},
+		"llm_calls": {
+			bson.M{"_id": "job_a/old", "job_id": "job_a", "calls": 1, "at": now.Add(-91 * 24 * time.Hour)},
+			bson.M{"_id": "job_a/live", "job_id": "job_a", "calls": 1, "at": now.Add(-89 * 24 * time.Hour)},
+		},
+	} {
+		if _, err := db.Collection(col).InsertMany(ctx, docs); err != nil {
+			t.Fatal(err)
+		}
+	}
+	task, err := jobs.NewCleanupTask(now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.app.Queue.Enqueue(task); err != nil {
+		t.Fatal(err)
+	}
+	waitQueuesEmpty(t, s)
+	for _, col := range []string{"mail_tokens", "emails", "llm_calls"} {
+		cur, err := db.Collection(col).Find(ctx, bson.M{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var left []struct {
+			ID string `bson:"_id"`
+		}
+		if err := cur.All(ctx, &left); err != nil {
+			t.Fatal(err)
+		}
+		if len(left) != 1 || !strings.HasSuffix(left[0].ID, "live") {
+			t.Errorf("%s after cleanup: %v, want only the live record", col, left)
+		}
 	}
 }

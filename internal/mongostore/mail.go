@@ -227,3 +227,15 @@ func (r emailRecord) domain() *quizflow.EmailRecord {
 	return &quizflow.EmailRecord{ID: r.ID, Kind: r.Kind, UserID: r.UserID, To: r.To, Status: r.Status,
 		SMTPMessageID: r.SMTPMessageID, Reason: r.Reason, Attempts: r.Attempts, SentAt: r.SentAt}
 }
+
+// DeleteEmailsBefore removes message records created before before and
+// returns how many. A record only has to outlive the task that sends its
+// message (kept a day after it ends) to keep a redelivery from sending
+// twice.
+func (s *Store) DeleteEmailsBefore(ctx context.Context, before time.Time) (int64, error) {
+	res, err := s.db.Collection(colEmails).DeleteMany(ctx, bson.M{"created_at": bson.M{"$lt": before}})
+	if err != nil {
+		return 0, fmt.Errorf("delete old email records: %w", err)
+	}
+	return res.DeletedCount, nil
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -82,4 +83,15 @@ func (s *Store) SetJobUsage(ctx context.Context, id string, u quizflow.Usage) er
 		return fmt.Errorf("set job usage: %w", err)
 	}
 	return nil
+}
+
+// DeleteCallsBefore removes call records made before before and returns
+// how many. A job's usage is stored on its record when it ends, so old call
+// records are only the detail behind that sum.
+func (s *Store) DeleteCallsBefore(ctx context.Context, before time.Time) (int64, error) {
+	res, err := s.db.Collection(colCalls).DeleteMany(ctx, bson.M{"at": bson.M{"$lt": before}})
+	if err != nil {
+		return 0, fmt.Errorf("delete old call records: %w", err)
+	}
+	return res.DeletedCount, nil
 }

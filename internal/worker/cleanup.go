@@ -23,8 +23,19 @@ const maxReconcile = 500
 // maxFamiliesPerCleanup bounds the logins one cleanup run looks at.
 const maxFamiliesPerCleanup = 1000
 
+// Retention of records that only grow, by the cleanup task.
+const (
+	// keepEmails is how long a message record is kept: its task is kept a
+	// day after it ends, and only a redelivery needs the record.
+	keepEmails = 30 * 24 * time.Hour
+	// keepCalls is how long the per-call usage records are kept; the sum
+	// stays on the job.
+	keepCalls = 90 * 24 * time.Hour
+)
+
 // cleanupHandler removes expired records: refresh tokens past their
-// expiry, then the logins (token families) left without any.
+// expiry, then the logins (token families) left without any, expired mail
+// tokens, old message records and old per-call usage records.
 type cleanupHandler struct{ d Deps }
 
 // reconcileHandler, every minute, brings jobs whose task was lost or
@@ -47,7 +58,20 @@ func (h *cleanupHandler) ProcessTask(ctx context.Context, t *asynq.Task) error {
 	if err != nil {
 		return err
 	}
-	h.d.Log.Info().Int64("refresh_tokens", n).Int64("token_families", fams).Time("slot", p.Slot).Msg("cleanup done")
+	mailTokens, err := h.d.Tokens.DeleteExpiredMailTokens(ctx, p.Slot)
+	if err != nil {
+		return err
+	}
+	emails, err := h.d.Tokens.DeleteEmailsBefore(ctx, p.Slot.Add(-keepEmails))
+	if err != nil {
+		return err
+	}
+	calls, err := h.d.Tokens.DeleteCallsBefore(ctx, p.Slot.Add(-keepCalls))
+	if err != nil {
+		return err
+	}
+	h.d.Log.Info().Int64("refresh_tokens", n).Int64("token_families", fams).Int64("mail_tokens", mailTokens).
+		Int64("emails", emails).Int64("llm_calls", calls).Time("slot", p.Slot).Msg("cleanup done")
 	return nil
 }
 

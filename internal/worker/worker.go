@@ -59,13 +59,17 @@ type Deps struct {
 	// Mail delivers email:send tasks (notify.Sender); nil: mail is off,
 	// and such tasks are archived saying so.
 	Mail Mailer
+	// Backups takes the maintenance:backup task's backups; nil archives
+	// such tasks saying backups are not configured.
+	Backups Backups
 	// Usage keeps each model call of a job as it completes, so the calls
 	// of an attempt that crashed are counted in the job's usage; nil keeps
 	// only what a finished attempt summed in memory.
 	Usage UsageStore
 }
 
-// TokenStore is what the cleanup task needs of the account records.
+// TokenStore is what the cleanup task needs of the records: deleting the
+// expired and the old.
 type TokenStore interface {
 	// DeleteExpiredRefreshTokens removes refresh tokens that expired
 	// before now and returns how many.
@@ -73,6 +77,13 @@ type TokenStore interface {
 	// DeleteEmptyTokenFamilies removes up to limit logins created before
 	// before with no refresh token left, and returns how many.
 	DeleteEmptyTokenFamilies(ctx context.Context, before time.Time, limit int64) (int64, error)
+	// DeleteExpiredMailTokens removes mailed tokens (verify, reset) that
+	// expired before now.
+	DeleteExpiredMailTokens(ctx context.Context, now time.Time) (int64, error)
+	// DeleteEmailsBefore removes message records created before before.
+	DeleteEmailsBefore(ctx context.Context, before time.Time) (int64, error)
+	// DeleteCallsBefore removes per-call usage records made before before.
+	DeleteCallsBefore(ctx context.Context, before time.Time) (int64, error)
 }
 
 // UsageStore keeps the usage of a job's model calls (*mongostore.Store).
@@ -99,6 +110,7 @@ func NewMux(d Deps) *asynq.ServeMux {
 	mux.Handle(jobs.TypeMaintenanceCleanup, &cleanupHandler{d})
 	mux.Handle(jobs.TypeMaintenanceReconcile, &reconcileHandler{d})
 	mux.Handle(jobs.TypeEmailSend, &emailHandler{d})
+	mux.Handle(jobs.TypeMaintenanceBackup, &backupHandler{d})
 	return mux
 }
 
