@@ -94,6 +94,9 @@ type EmailPayload struct {
 // MaintenancePayload carries the time slot a scheduled task belongs to.
 type MaintenancePayload struct {
 	Slot time.Time `json:"slot"`
+	// Trigger is "manual" for a backup asked for by an operator, ""
+	// (scheduled) otherwise.
+	Trigger string `json:"trigger,omitempty"`
 }
 
 // Default time bounds of each task type. A handler that exceeds its timeout
@@ -155,6 +158,35 @@ func NewReconcileTask(slot time.Time) (*asynq.Task, error) {
 	id := "reconcile:" + slot.UTC().Format(time.RFC3339)
 	return newTask(TypeMaintenanceReconcile, MaintenancePayload{Slot: slot.UTC()}, id, QueueMaintenance, time.Minute,
 		asynq.Retention(time.Hour), asynq.MaxRetry(0))
+}
+
+// Bounds of a backup task: it streams the whole database, so it may run
+// long; a failed one is retried a few times, then archived with its
+// reason (the Asynq UI shows it) for the operators.
+const (
+	BackupTimeout  = 2 * time.Hour
+	BackupMaxRetry = 3
+)
+
+// NewBackupTask returns the backup task of one time slot (BACKUP_CRON),
+// whose ID derives from the slot, so two schedulers enqueue it once.
+func NewBackupTask(slot time.Time) (*asynq.Task, error) {
+	id := "backup:" + slot.UTC().Format(time.RFC3339)
+	return newTask(TypeMaintenanceBackup, MaintenancePayload{Slot: slot.UTC()}, id, QueueMaintenance, BackupTimeout,
+		asynq.Retention(48*time.Hour), asynq.MaxRetry(BackupMaxRetry))
+}
+
+// NewManualBackupTask returns a backup asked for at now by an operator;
+// its ID derives from the second, so a double click enqueues one.
+func NewManualBackupTask(now time.Time) (*asynq.Task, error) {
+	slot := now.UTC().Truncate(time.Second)
+	return newTask(TypeMaintenanceBackup, MaintenancePayload{Slot: slot, Trigger: "manual"}, ManualBackupTaskID(now), QueueMaintenance, BackupTimeout,
+		asynq.Retention(48*time.Hour), asynq.MaxRetry(BackupMaxRetry))
+}
+
+// ManualBackupTaskID is the task ID of NewManualBackupTask(now).
+func ManualBackupTaskID(now time.Time) string {
+	return "backup:manual:" + now.UTC().Truncate(time.Second).Format(time.RFC3339)
 }
 
 func newTask(typ string, payload any, id, queue string, timeout time.Duration, extra ...asynq.Option) (*asynq.Task, error) {

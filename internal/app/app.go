@@ -21,6 +21,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/quizflow/quizflow/internal/auth"
+	"github.com/quizflow/quizflow/internal/backup"
 	"github.com/quizflow/quizflow/internal/config"
 	"github.com/quizflow/quizflow/internal/extract"
 	"github.com/quizflow/quizflow/internal/generate"
@@ -65,6 +66,8 @@ type App struct {
 	Metrics *metrics.Registry
 	// Mailer sends the worker's email:send tasks; nil when mail is off.
 	Mailer *notify.Sender
+	// Backup takes and restores backups (BACKUP_*).
+	Backup *backup.Service
 }
 
 // NewLogger returns the JSON logger for level ("debug", "info", ...).
@@ -105,6 +108,11 @@ func Open(ctx context.Context, cfg *config.Config, log zerolog.Logger) (*App, er
 		a.Close()
 		return nil, err
 	}
+	if err := a.openBackup(ctx); err != nil {
+		a.Close()
+		return nil, err
+	}
+	a.backupMetrics()
 	accessSecret, refreshSecret := []byte(cfg.JWTAccessSecret), []byte(cfg.JWTRefreshSecret)
 	if len(accessSecret) == 0 {
 		accessSecret = randomSecret()
@@ -247,6 +255,7 @@ func (a *App) WorkerDeps() (worker.Deps, error) {
 		Sandbox:        box,
 		MaxFileSize:    a.Cfg.MaxFileSize,
 		Mail:           a.workerMailer(),
+		Backups:        a.Backup,
 	}, nil
 }
 
@@ -267,7 +276,8 @@ func (a *App) RunWorker(ctx context.Context) error {
 
 // RunScheduler fires periodic tasks until ctx ends.
 func (a *App) RunScheduler(ctx context.Context) error {
-	s, err := scheduler.New(a.Queue, a.Log, scheduler.DefaultEntries(a.Cfg.CleanupCron, a.Cfg.ReconcileCron))
+	entries := append(scheduler.DefaultEntries(a.Cfg.CleanupCron, a.Cfg.ReconcileCron), scheduler.BackupEntry(a.Cfg.BackupCron))
+	s, err := scheduler.New(a.Queue, a.Log, entries)
 	if err != nil {
 		return err
 	}

@@ -147,6 +147,21 @@ type Config struct {
 	PublicURL string
 	// CleanupCron is CLEANUP_CRON (default "@hourly").
 	CleanupCron string
+	// BackupCron is BACKUP_CRON, when the scheduler takes a backup
+	// (default "0 3 * * *": daily at 03:00 UTC).
+	BackupCron string
+	// BackupBucket is BACKUP_BUCKET, the bucket backups go to (default
+	// S3_BUCKET; a bucket in another region is better).
+	BackupBucket string
+	// BackupPrefix is BACKUP_PREFIX, the start of every backup key
+	// (default "backups/"; it ends with a slash).
+	BackupPrefix string
+	// BackupRetentionDays is BACKUP_RETENTION_DAYS (default 30, at least
+	// 1): archives older than that go once a newer backup has succeeded.
+	BackupRetentionDays int
+	// BackupFiles is BACKUP_FILES (default true): copy uploads, texts and
+	// exports to the backup location too, incrementally.
+	BackupFiles bool
 	// ReconcileCron is RECONCILE_CRON, when the scheduler checks unfinished
 	// jobs against their tasks (default "* * * * *": every minute, on the
 	// minute, so every scheduler replica picks the same slots).
@@ -227,6 +242,11 @@ func FromEnv(getenv func(string) string) (*Config, error) {
 		MailDisabled:         p.bool("MAIL_DISABLED", false),
 		CleanupCron:          p.str("CLEANUP_CRON", "@hourly"),
 		ReconcileCron:        p.str("RECONCILE_CRON", "* * * * *"),
+		BackupCron:           p.str("BACKUP_CRON", "0 3 * * *"),
+		BackupBucket:         p.str("BACKUP_BUCKET", ""),
+		BackupPrefix:         p.str("BACKUP_PREFIX", "backups/"),
+		BackupRetentionDays:  p.int("BACKUP_RETENTION_DAYS", 30),
+		BackupFiles:          p.bool("BACKUP_FILES", true),
 		ReconcileAfter:       p.duration("RECONCILE_AFTER", 2*time.Minute),
 		BcryptCost:           p.int("BCRYPT_COST", 10),
 		MetricsToken:         p.str("METRICS_TOKEN", ""),
@@ -239,7 +259,11 @@ func FromEnv(getenv func(string) string) (*Config, error) {
 		c.PublicURL = "http://localhost:" + strconv.Itoa(c.Port)
 	}
 	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
+	if c.BackupBucket == "" {
+		c.BackupBucket = c.S3Bucket
+	}
 	p.check(c)
+	p.checkBackup(c)
 	p.checkMail(c)
 	if c.LoginFailures == 0 || c.LoginWindow == 0 {
 		c.LoginFailures, c.LoginWindow = 0, 0
@@ -340,6 +364,24 @@ func (p *parser) check(c *Config) {
 		if pu, err := url.Parse(u.val); err != nil || pu.Scheme == "" || pu.Host == "" {
 			p.fail(u.name, "must be a URL with a scheme and host")
 		}
+	}
+}
+
+// checkBackup validates the BACKUP_* settings.
+func (p *parser) checkBackup(c *Config) {
+	if len(c.BackupBucket) < 3 {
+		p.fail("BACKUP_BUCKET", "must be at least 3 characters")
+	}
+	if c.BackupPrefix == "" || !strings.HasSuffix(c.BackupPrefix, "/") || strings.HasPrefix(c.BackupPrefix, "/") {
+		p.fail("BACKUP_PREFIX", "must be a key prefix ending with a slash, such as backups/")
+	} else if c.BackupBucket == c.S3Bucket && (strings.HasPrefix(c.BackupPrefix, "documents/") || strings.HasPrefix(c.BackupPrefix, "exports/")) {
+		p.fail("BACKUP_PREFIX", "must not be inside documents/ or exports/, which the backups copy")
+	}
+	if c.BackupRetentionDays < 1 {
+		p.fail("BACKUP_RETENTION_DAYS", "must be at least 1")
+	}
+	if strings.TrimSpace(c.BackupCron) == "" {
+		p.fail("BACKUP_CRON", "must be a cron expression such as \"0 3 * * *\"")
 	}
 }
 

@@ -35,6 +35,10 @@ func DefaultEntries(cleanupSpec, reconcileSpec string) []Entry {
 	}
 }
 
+// BackupEntry is the backup of BACKUP_CRON (daily at 03:00 UTC by
+// default), one task per slot.
+func BackupEntry(spec string) Entry { return Entry{Spec: spec, Task: jobs.NewBackupTask} }
+
 // Scheduler fires entries on their schedules.
 type Scheduler struct {
 	queue   *asynq.Client
