@@ -62,9 +62,6 @@ type Deps struct {
 	// Backups takes the maintenance:backup task's backups; nil archives
 	// such tasks saying backups are not configured.
 	Backups Backups
-	// Backups takes the maintenance:backup task's backups; nil archives
-	// such tasks saying backups are not configured.
-	Backups Backups
 	// Usage keeps each model call of a job as it completes, so the calls
 	// of an attempt that crashed are counted in the job's usage; nil keeps
 	// only what a finished attempt summed in memory.
@@ -113,7 +110,6 @@ func NewMux(d Deps) *asynq.ServeMux {
 	mux.Handle(jobs.TypeMaintenanceCleanup, &cleanupHandler{d})
 	mux.Handle(jobs.TypeMaintenanceReconcile, &reconcileHandler{d})
 	mux.Handle(jobs.TypeEmailSend, &emailHandler{d})
-	mux.Handle(jobs.TypeMaintenanceBackup, &backupHandler{d})
 	mux.Handle(jobs.TypeMaintenanceBackup, &backupHandler{d})
 	return mux
 }
