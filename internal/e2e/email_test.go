@@ -13,6 +13,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/quizflow/quizflow/internal/client"
+	"github.com/quizflow/quizflow/internal/fakeopenai"
 	"github.com/quizflow/quizflow/internal/quizflow"
 	"github.com/quizflow/quizflow/internal/testenv"
 	"github.com/quizflow/quizflow/jobs"
@@ -244,7 +245,9 @@ func TestEmailAccountFlows(t *testing.T) {
 func TestEmailJobNotificationsAndUnsubscribe(t *testing.T) {
 	t.Parallel()
 	mp := testenv.MailpitServer(t)
-	s := setup(t, withMailpit(mp))
+	fake := fakeopenai.New()
+	defer fake.Close()
+	s := setup(t, withMailpit(mp), withModel(fake))
 	ctx := context.Background()
 	addr := mailAddr(t, "teacher")
 	c := client.New(s.url)
@@ -304,6 +307,25 @@ func TestEmailJobNotificationsAndUnsubscribe(t *testing.T) {
 		t.Errorf("quiz failed text:\n%s", m.Text)
 	}
 
+	// Regeneration failed: the model server refuses the key.
+	fake.SetScript(fakeopenai.Always(fakeopenai.KindQuestions, fakeopenai.Action{Do: fakeopenai.Unauthorized}))
+	var regen struct {
+		Job quizflow.Job `json:"job"`
+	}
+	if err := c.Do(ctx, "POST", "/v1/quizzes/"+quiz.ID+"/questions/"+quiz.Questions[0].ID+"/regenerate", nil, &regen); err != nil {
+		t.Fatal(err)
+	}
+	if j := waitJob(t, c, regen.Job.ID); j.Status != quizflow.StatusFailed {
+		t.Fatalf("regenerate with a refused key: %+v", j)
+	}
+	fake.SetScript(nil)
+	m = mp.WaitFor(t, addr, mailWait, subject("A question could not be replaced"))
+	checkParts(t, m, addr)
+	if !strings.Contains(m.Subject, quiz.Title) {
+		t.Errorf("regeneration failed subject %q lacks the quiz title %q", m.Subject, quiz.Title)
+	}
+	link(t, m, "/v1/quizzes/"+quiz.ID)
+
 	// One-click unsubscribe (RFC 8058), no login: quiz ready mail stops.
 	u, err := url.Parse(strings.Trim(unsub[0], "<>"))
 	if err != nil || !strings.HasPrefix(u.String(), testPublicURL+"/unsubscribe?token=") {
@@ -326,8 +348,11 @@ func TestEmailJobNotificationsAndUnsubscribe(t *testing.T) {
 	if st := waitEmail(t, s, "quiz_ready:"+up2.Job.ID); st != quizflow.EmailSuppressed {
 		t.Errorf("quiz ready after unsubscribing: %s", st)
 	}
-	if n := countSubject(t, mp, addr, "Your quiz is ready"); n != 1 {
-		t.Errorf("%d quiz ready messages, want 1", n)
+	// Each message once per cause.
+	for _, sub := range []string{"Your quiz is ready", "Your export is ready", "Your quiz could not be made", "A question could not be replaced"} {
+		if n := countSubject(t, mp, addr, sub); n != 1 {
+			t.Errorf("%d %q messages, want 1", n, sub)
+		}
 	}
 	// Turned back on through the API.
 	if err := c.Do(ctx, "PATCH", "/v1/me/notifications", map[string]bool{"quiz_ready": true}, &n); err != nil || !n.Notifications["quiz_ready"] {
