@@ -59,6 +59,9 @@ func restartRedis(t *testing.T, r *embedded.Redis, opt embedded.RedisOptions) *e
 	return startRedis(t, opt)
 }
 
+// outage is how long TestRedisKilledUnderUploads keeps Redis down.
+const outage = 6 * time.Second
+
 // maxUploads bounds the uploads of TestRedisKilledUnderUploads.
 const maxUploads = 60
 
@@ -86,8 +89,8 @@ func TestRedisKilledUnderUploads(t *testing.T) {
 	// One generation stays in its model call across the outage, so a task
 	// is running (its lease unrenewable) while Redis is down.
 	gate := d.holdQuestions(1)
-	d.worker("worker", reconcileVars...)
-	d.scheduler("scheduler", reconcileVars...)
+	w := d.worker("worker", reconcileVars...)
+	sched := d.scheduler("scheduler", reconcileVars...)
 	c := d.user("Burst")
 	flight := d.upload(c, "flight.md", lesson(99), 3)
 	gate.waitArrived(t, time.Minute)
@@ -139,6 +142,13 @@ func TestRedisKilledUnderUploads(t *testing.T) {
 				mu.Lock()
 				attempts = append(attempts, a)
 				mu.Unlock()
+				if err != nil {
+					// A refused client backs off, as Retry-After asks.
+					select {
+					case <-stop:
+					case <-time.After(time.Second):
+					}
+				}
 			}
 		}()
 	}
@@ -153,8 +163,11 @@ func TestRedisKilledUnderUploads(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("redis killed after %d uploads", killedAt)
+	// The outage lasts a few seconds (longer than a client's retries, and
+	// past a scheduler slot and a worker heartbeat) and sees some uploads.
+	down := time.Now()
 	waitFor(t, time.Minute, func() (bool, string) {
-		return count(killedAt, 0) >= 3, fmt.Sprintf("%d uploads answered during the outage", count(killedAt, 0))
+		return count(killedAt, 0) >= 3 && time.Since(down) >= outage, fmt.Sprintf("%d uploads answered during the outage", count(killedAt, 0))
 	})
 	_, port, _ := net.SplitHostPort(r.Addr)
 	p, _ := strconv.Atoi(port)
@@ -203,6 +216,11 @@ func TestRedisKilledUnderUploads(t *testing.T) {
 		d.noTaskLeft(up.Job.ID)
 	}
 	t.Logf("accepted jobs: %d succeeded, %d failed", succeeded, failed)
+	for _, p := range []*proc{w, sched} {
+		if !p.running() {
+			t.Errorf("%s did not survive the outage: %v", p.name, p.err)
+		}
+	}
 	// A refused upload leaves nothing in the owner's lists.
 	if n, err := d.db.Collection("documents").CountDocuments(ctx, bson.M{"owner_id": accepted[0].Document.OwnerID}); err != nil || int(n) != len(accepted) {
 		t.Errorf("%d documents stored (%v), want one per accepted upload (%d)", n, err, len(accepted))
@@ -222,7 +240,7 @@ func TestRedisRestartedEmpty(t *testing.T) {
 	r := startRedis(t, embedded.RedisOptions{})
 	d := setup(t, options{redis: r})
 	gate := d.holdQuestions(1)
-	d.worker("worker", reconcileVars...)
+	w := d.worker("worker", reconcileVars...)
 	c := d.user("Empty")
 
 	// One job inside its model call when Redis empties.
@@ -268,4 +286,7 @@ func TestRedisRestartedEmpty(t *testing.T) {
 		d.exactlyOnce(c, up)
 	}
 	t.Logf("every job ended within %v of the restart (bound %v)", slowest.Round(time.Second), bound)
+	if !w.running() {
+		t.Errorf("the worker did not survive the restart: %v", w.err)
+	}
 }
