@@ -3,6 +3,8 @@
 //	quizflow dev           run api, worker and scheduler on embedded services
 //	quizflow submit FILE   upload a document, follow its job, print the quiz
 //	quizflow admin grant|revoke EMAIL   give or take operator rights
+//	quizflow backup [list]  take a backup now, or list them
+//	quizflow restore ...    restore a backup (see restoreUsage)
 package main
 
 import (
@@ -22,6 +24,9 @@ const usage = `usage:
   quizflow dev                 run the whole system on embedded services (PORT, QUIZFLOW_DATA)
   quizflow submit [flags] FILE upload FILE, show progress and print the quiz (-h for flags)
   quizflow admin grant EMAIL   make an account an operator (revoke EMAIL takes it back)
+  quizflow backup [list]       take a backup now, or list the backups
+  quizflow restore [--from KEY|FILE|ID | --latest] [--database NAME] [--drop]
+                               restore a backup (-h for flags)
 `
 
 func main() {
@@ -50,6 +55,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return submit(ctx, args[1:], getenv, stdout, stderr)
 	case "admin":
 		return admin(ctx, args[1:], getenv, stdout, stderr)
+	case "backup":
+		return backupCmd(ctx, args[1:], getenv, stdout, stderr)
+	case "restore":
+		return restoreCmd(ctx, args[1:], getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
