@@ -402,7 +402,12 @@ func groupMembers(pgid int) string {
 
 // logged reports whether the process's output has a line containing every
 // one of parts.
-func (p *proc) logged(parts ...string) bool {
+func (p *proc) logged(parts ...string) bool { return p.countLogged(parts...) > 0 }
+
+// countLogged counts the lines of the process's output that contain every
+// one of parts.
+func (p *proc) countLogged(parts ...string) int {
+	n := 0
 	for _, line := range strings.Split(p.out.String(), "\n") {
 		ok := true
 		for _, s := range parts {
@@ -412,10 +417,10 @@ func (p *proc) logged(parts ...string) bool {
 			}
 		}
 		if ok {
-			return true
+			n++
 		}
 	}
-	return false
+	return n
 }
 
 // tailBuffer keeps the last max bytes written to it; safe for concurrent use.
@@ -518,16 +523,43 @@ type modelGate struct {
 // reported on arrival) until Release; later calls and answer checks are
 // served at once. The gate is released when the test ends.
 func (d *drill) holdQuestions(n int) *modelGate {
+	return d.holdMatching(n, func(*fakeopenai.Call) bool { return true })
+}
+
+// holdMatching is holdQuestions for the question calls that match only
+// (for example, those of one document); others are served at once.
+func (d *drill) holdMatching(n int, match func(*fakeopenai.Call) bool) *modelGate {
 	g := &modelGate{arrived: make(chan *fakeopenai.Call, 64), release: make(chan struct{})}
+	var mu sync.Mutex
+	held := 0
 	d.fake.SetScript(func(c *fakeopenai.Call) fakeopenai.Action {
-		if c.Kind == fakeopenai.KindQuestions && c.KindN <= n {
-			g.arrived <- c
-			return fakeopenai.Action{Hold: g.release}
+		if c.Kind != fakeopenai.KindQuestions || !match(c) {
+			return fakeopenai.Action{}
 		}
-		return fakeopenai.Action{}
+		mu.Lock()
+		held++
+		hold := held <= n
+		mu.Unlock()
+		if !hold {
+			return fakeopenai.Action{}
+		}
+		g.arrived <- c
+		return fakeopenai.Action{Hold: g.release}
 	})
 	d.t.Cleanup(g.Release) // before fake.Close, which waits for held calls
 	return g
+}
+
+// about reports whether a call's document text contains s.
+func about(s string) func(*fakeopenai.Call) bool {
+	return func(c *fakeopenai.Call) bool {
+		for _, p := range c.Pages {
+			if strings.Contains(p.Text, s) {
+				return true
+			}
+		}
+		return false
+	}
 }
 
 // waitArrived waits for the next held call.

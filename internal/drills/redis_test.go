@@ -230,20 +230,21 @@ func TestRedisKilledUnderUploads(t *testing.T) {
 // TestRedisRestartedEmpty: Redis is killed and comes back empty (no
 // persistence, a failover to an empty replica) while accepted jobs wait:
 // some for extraction, some for generation, one inside its model call.
-// Their tasks are gone; the
-// reconciler (scheduler slot every 2 s, RECONCILE_AFTER 30 s) re-enqueues
-// them, and every job ends succeeded, exactly once, within
-// RECONCILE_AFTER + one slot + 25 s of work after the restart.
+// Their tasks are gone; the reconciler (scheduler slot every 2 s,
+// RECONCILE_AFTER 30 s) re-enqueues each, the one in flight included,
+// which then runs twice at once and still makes one quiz. Every job ends
+// succeeded, exactly once, within RECONCILE_AFTER + one slot + 25 s of
+// work after the restart.
 func TestRedisRestartedEmpty(t *testing.T) {
 	t.Parallel()
 	const bound = reconcileAfter + reconcileEvery + 25*time.Second
 	r := startRedis(t, embedded.RedisOptions{})
 	d := setup(t, options{redis: r})
-	gate := d.holdQuestions(1)
+	// One job is inside its model call when Redis empties, and stays there
+	// until the reconciler, finding its task gone, has delivered it again.
+	gate := d.holdMatching(2, about("In lesson 199,"))
 	w := d.worker("worker", reconcileVars...)
 	c := d.user("Empty")
-
-	// One job inside its model call when Redis empties.
 	ups := []*client.Upload{d.upload(c, "flight.md", lesson(199), 3)}
 	gate.waitArrived(t, time.Minute)
 	// Three jobs extracted, their generation queued (the queue paused).
@@ -277,6 +278,7 @@ func TestRedisRestartedEmpty(t *testing.T) {
 		}
 	}
 	d.scheduler("scheduler", reconcileVars...)
+	gate.waitArrived(t, bound) // the second delivery of the job in flight
 	gate.Release()
 
 	var slowest time.Duration
@@ -286,6 +288,11 @@ func TestRedisRestartedEmpty(t *testing.T) {
 		d.exactlyOnce(c, up)
 	}
 	t.Logf("every job ended within %v of the restart (bound %v)", slowest.Round(time.Second), bound)
+	flight := "generate:" + ups[0].Job.ID
+	waitFor(t, 30*time.Second, func() (bool, string) {
+		n := w.countLogged(`"task_id":"`+flight+`"`, `"message":"task"`)
+		return n == 2, fmt.Sprintf("%d deliveries of %s ended, want 2 (before and after the restart)", n, flight)
+	})
 	if !w.running() {
 		t.Errorf("the worker did not survive the restart: %v", w.err)
 	}
