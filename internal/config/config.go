@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/quizflow/quizflow/internal/mail"
+	"github.com/quizflow/quizflow/internal/quizflow"
 )
 
 // MinSecretLen is the shortest JWT secret or METRICS_TOKEN accepted in
@@ -124,8 +125,18 @@ type Config struct {
 	LogLevel string
 	// WorkerConcurrency is WORKER_CONCURRENCY (default 10).
 	WorkerConcurrency int
-	// StripeSecretKey, StripeWebhookSecret and StripeProPriceID configure billing.
+	// StripeSecretKey, StripeWebhookSecret and StripeProPriceID configure
+	// billing: all three or none (BillingOn).
 	StripeSecretKey, StripeWebhookSecret, StripeProPriceID string
+	// StripeAPIURL is STRIPE_API_URL, another base URL for the Stripe API
+	// (stripe-mock in tests; default Stripe's own).
+	StripeAPIURL string
+	// Plans are the plans' limits: quizflow.DefaultPlans with PLAN_FREE_*
+	// and PLAN_PRO_* overrides (see readPlans).
+	Plans quizflow.Plans
+	// BillingGrace is BILLING_GRACE, how long a past-due subscription
+	// keeps Pro (default 7 days).
+	BillingGrace time.Duration
 	// SMTPURL is SMTP_URL: smtp://user:pass@host:587 (STARTTLS required),
 	// smtps://user:pass@host:465 (implicit TLS), or smtp://host:port?tls=none
 	// (no TLS, for a relay on loopback). Empty turns mail off, which
@@ -262,6 +273,7 @@ func FromEnv(getenv func(string) string) (*Config, error) {
 	if c.BackupBucket == "" {
 		c.BackupBucket = c.S3Bucket
 	}
+	p.readPlans(c)
 	p.check(c)
 	p.checkBackup(c)
 	p.checkMail(c)

@@ -15,7 +15,7 @@ func TestDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Port != 8080 || c.AccessTTL != 15*time.Minute || c.RefreshTTL != 7*24*time.Hour || c.MaxFileSize != 10<<20 {
+	if c.Port != 8080 || c.AccessTTL != 15*time.Minute || c.RefreshTTL != 7*24*time.Hour || c.MaxFileSize != 50<<20 {
 		t.Errorf("defaults = port %d access %v refresh %v max %d", c.Port, c.AccessTTL, c.RefreshTTL, c.MaxFileSize)
 	}
 	if c.Production() {

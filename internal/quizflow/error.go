@@ -42,6 +42,9 @@ type Error struct {
 	Field string
 	// RetryAfter, for ERATELIMIT, says when trying again can succeed.
 	RetryAfter time.Duration
+	// UpgradeURL, for EQUOTA, is where the user can move to a plan with
+	// more.
+	UpgradeURL string
 }
 
 // Error implements error.
