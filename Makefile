@@ -25,6 +25,7 @@ lint: vet
 
 bench:
 	$(GO) test -run "^$$" -bench . -benchmem -count=1 -timeout 30m ./internal/extract/ ./internal/sandbox/ ./internal/generate/ ./internal/offline/ ./internal/export/
+	$(GO) test -run "^$$" -bench . -benchtime 3x -count=1 -timeout 30m ./internal/backup/
 	$(GO) test -run "^$$" -bench . -benchtime 3x -count=1 -timeout 30m ./internal/e2e/
 
 build:
@@ -37,6 +38,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzExtract -fuzztime $(FUZZTIME) ./internal/extract/
 	$(GO) test -run '^$$' -fuzz FuzzCanonical -fuzztime $(FUZZTIME) ./internal/emailaddr/
 	$(GO) test -run '^$$' -fuzz FuzzCellNeutraliser -fuzztime $(FUZZTIME) ./internal/export/
+	$(GO) test -run '^$$' -fuzz FuzzRestoreReader -fuzztime $(FUZZTIME) ./internal/backup/
 
 compose-check:
 	docker-compose config -q
