@@ -523,17 +523,17 @@ type modelGate struct {
 // reported on arrival) until Release; later calls and answer checks are
 // served at once. The gate is released when the test ends.
 func (d *drill) holdQuestions(n int) *modelGate {
-	return d.holdMatching(n, func(*fakeopenai.Call) bool { return true })
+	return d.holdMatching(fakeopenai.KindQuestions, n, func(*fakeopenai.Call) bool { return true })
 }
 
-// holdMatching is holdQuestions for the question calls that match only
-// (for example, those of one document); others are served at once.
-func (d *drill) holdMatching(n int, match func(*fakeopenai.Call) bool) *modelGate {
+// holdMatching holds the first n calls of kind that match (for example,
+// those of one document) as holdQuestions does; others are served at once.
+func (d *drill) holdMatching(kind string, n int, match func(*fakeopenai.Call) bool) *modelGate {
 	g := &modelGate{arrived: make(chan *fakeopenai.Call, 64), release: make(chan struct{})}
 	var mu sync.Mutex
 	held := 0
 	d.fake.SetScript(func(c *fakeopenai.Call) fakeopenai.Action {
-		if c.Kind != fakeopenai.KindQuestions || !match(c) {
+		if c.Kind != kind || !match(c) {
 			return fakeopenai.Action{}
 		}
 		mu.Lock()
@@ -620,6 +620,25 @@ func (d *drill) exactlyOnce(c *client.Client, up *client.Upload) *quizflow.Quiz 
 	}
 	d.noTaskLeft(j.ID)
 	return q
+}
+
+// usageIsBilled checks that job j's usage counts exactly the calls the
+// fake model server answered (what a real one would bill), paidBefore of
+// them by a worker that was then killed.
+func (d *drill) usageIsBilled(j *quizflow.Job, paidBefore int) {
+	d.t.Helper()
+	var want quizflow.Usage
+	for _, call := range d.fake.Answered("") {
+		want.Calls++
+		want.PromptTokens += call.PromptTokens
+		want.CompletionTokens += call.CompletionTokens
+	}
+	if j.Usage == nil || j.Usage.Calls != want.Calls || j.Usage.PromptTokens != want.PromptTokens || j.Usage.CompletionTokens != want.CompletionTokens {
+		d.t.Errorf("job %s usage = %+v; the model server answered %d calls (%d before a worker was killed) billing %d prompt and %d completion tokens",
+			j.ID, j.Usage, want.Calls, paidBefore, want.PromptTokens, want.CompletionTokens)
+		return
+	}
+	d.t.Logf("job %s usage %d calls, %d+%d tokens: every answered call (%d before the kill), once", j.ID, j.Usage.Calls, j.Usage.PromptTokens, j.Usage.CompletionTokens, paidBefore)
 }
 
 // noTaskLeft checks that no task of job id waits, runs or was archived.

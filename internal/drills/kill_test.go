@@ -43,11 +43,38 @@ func TestKill9DuringGeneration(t *testing.T) {
 	d.expireLease(jobs.QueueGenerate, "generate:"+up.Job.ID)
 	d.worker("worker-b")
 
-	d.waitJob(c, up.Job.ID, 90*time.Second)
+	j = d.waitJob(c, up.Job.ID, 90*time.Second)
 	d.exactlyOnce(c, up)
+	d.usageIsBilled(j, 0)
 	if n := d.fake.Count(fakeopenai.KindQuestions); n < 2 {
 		t.Errorf("%d question calls, want the killed one and the second worker's", n)
 	}
+}
+
+// TestKill9AfterPaidCalls: a worker killed with SIGKILL after the model
+// answered its question call (a billed call) and while its answer check is
+// in flight: the second worker finishes the job exactly once, and the
+// job's usage counts every call the model server answered, the dead
+// worker's included (issue 9, finding 10), and nothing twice.
+func TestKill9AfterPaidCalls(t *testing.T) {
+	t.Parallel()
+	d := setup(t, options{})
+	gate := d.holdMatching(fakeopenai.KindAnswers, 1, func(*fakeopenai.Call) bool { return true })
+	a := d.worker("worker-a")
+	c := d.user("Paid")
+	up := d.upload(c, "lesson.md", lesson(5), 3)
+	gate.waitArrived(t, time.Minute)
+	paid := d.fake.Answered("")
+	if len(paid) == 0 {
+		t.Fatal("no call answered before the kill")
+	}
+	a.kill9()
+	d.expireLease(jobs.QueueGenerate, "generate:"+up.Job.ID)
+	d.worker("worker-b")
+
+	j := d.waitJob(c, up.Job.ID, 90*time.Second)
+	d.exactlyOnce(c, up)
+	d.usageIsBilled(j, len(paid))
 }
 
 // TestKill9DuringExtraction: a worker killed with SIGKILL while it is

@@ -15,6 +15,7 @@ import (
 
 	"github.com/quizflow/quizflow/internal/client"
 	"github.com/quizflow/quizflow/internal/embedded"
+	"github.com/quizflow/quizflow/internal/fakeopenai"
 	"github.com/quizflow/quizflow/internal/quizflow"
 	"github.com/quizflow/quizflow/jobs"
 )
@@ -242,7 +243,7 @@ func TestRedisRestartedEmpty(t *testing.T) {
 	d := setup(t, options{redis: r})
 	// One job is inside its model call when Redis empties, and stays there
 	// until the reconciler, finding its task gone, has delivered it again.
-	gate := d.holdMatching(2, about("In lesson 199,"))
+	gate := d.holdMatching(fakeopenai.KindQuestions, 2, about("In lesson 199,"))
 	w := d.worker("worker", reconcileVars...)
 	c := d.user("Empty")
 	ups := []*client.Upload{d.upload(c, "flight.md", lesson(199), 3)}
