@@ -75,13 +75,13 @@ type attempt struct {
 }
 
 // TestRedisKilledUnderUploads: Redis (append-only file, fsync every
-// second) is killed with SIGKILL while uploads stream in, and restarted on
-// its file a moment later, while one generation is inside its model call.
-// Uploads during the outage are refused (503)
-// and leave no document behind; every upload that was accepted (202),
-// before, during or after, ends succeeded or failed with a message, and
-// none makes more than one quiz. A scheduler runs the reconciler, as in
-// production, in case the outage lost a task.
+// second) is killed with SIGKILL while uploads stream in and one
+// generation is inside its model call, and restarted on its file six
+// seconds later. Uploads during the outage are refused (503) and leave no
+// document behind; every upload that was accepted (202), before, during or
+// after, ends succeeded or failed with a message, none makes more than one
+// quiz, and the worker and scheduler live through it. The scheduler runs
+// the reconciler, as in production, in case the outage lost a task.
 func TestRedisKilledUnderUploads(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
