@@ -23,12 +23,14 @@ const (
 	TypeMaintenanceCleanup   = "maintenance:cleanup"
 	TypeMaintenanceReconcile = "maintenance:reconcile"
 	TypeMaintenanceBackup    = "maintenance:backup"
+	TypeBillingEvent         = "billing:event"
 )
 
 // Types lists every task type, so that metrics can bound their labels.
 var Types = []string{
 	TypeDocumentExtract, TypeQuizGenerate, TypeQuestionRegenerate, TypeQuizExport,
 	TypeEmailSend, TypeMaintenanceCleanup, TypeMaintenanceReconcile, TypeMaintenanceBackup,
+	TypeBillingEvent,
 }
 
 // Queue names.
@@ -38,6 +40,7 @@ const (
 	QueueExport      = "export"
 	QueueEmail       = "email"
 	QueueMaintenance = "maintenance"
+	QueueBilling     = "billing"
 )
 
 // Queues are the queues a worker serves with their priority weights:
@@ -48,6 +51,7 @@ var Queues = map[string]int{
 	QueueExport:      3,
 	QueueEmail:       2,
 	QueueMaintenance: 1,
+	QueueBilling:     2,
 }
 
 // DocumentPayload is the payload of document:extract and quiz:generate: the
@@ -57,6 +61,9 @@ type DocumentPayload struct {
 	DocumentID string `json:"document_id"`
 	OwnerID    string `json:"owner_id"`
 	RequestID  string `json:"request_id,omitempty"`
+	// MaxPages is the pages the owner's plan reads of one document (0:
+	// the worker's own bound).
+	MaxPages int `json:"max_pages,omitempty"`
 }
 
 // RegeneratePayload asks for one question of a quiz to be replaced.
@@ -210,4 +217,17 @@ func Decode(t *asynq.Task, v any) error {
 		return fmt.Errorf("decode %s payload: %v: %w", t.Type(), err, asynq.SkipRetry)
 	}
 	return nil
+}
+
+// BillingEventPayload names a stored Stripe webhook event to apply.
+type BillingEventPayload struct {
+	EventID   string `json:"event_id"`
+	RequestID string `json:"request_id,omitempty"`
+}
+
+// NewBillingEventTask applies a verified Stripe event; its task ID is the
+// event's, so a webhook delivered twice is applied once.
+func NewBillingEventTask(p BillingEventPayload) (*asynq.Task, error) {
+	return newTask(TypeBillingEvent, p, "billing:"+p.EventID, QueueBilling, time.Minute,
+		asynq.Retention(24*time.Hour))
 }

@@ -35,6 +35,7 @@ import (
 	"github.com/quizflow/quizflow/internal/s3blob"
 	"github.com/quizflow/quizflow/internal/sandbox"
 	"github.com/quizflow/quizflow/internal/scheduler"
+	"github.com/quizflow/quizflow/internal/stripepay"
 	"github.com/quizflow/quizflow/internal/usecase"
 	"github.com/quizflow/quizflow/internal/worker"
 	"github.com/quizflow/quizflow/jobs"
@@ -68,6 +69,8 @@ type App struct {
 	Mailer *notify.Sender
 	// Backup takes and restores backups (BACKUP_*).
 	Backup *backup.Service
+	// BillingMetrics counts quota refusals and billing events.
+	BillingMetrics *metrics.Billing
 }
 
 // NewLogger returns the JSON logger for level ("debug", "info", ...).
@@ -147,11 +150,26 @@ func Open(ctx context.Context, cfg *config.Config, log zerolog.Logger) (*App, er
 		a.Close()
 		return nil, err
 	}
+	a.BillingMetrics = metrics.NewBilling(a.Metrics)
 	a.Services = usecase.New(usecase.Deps{
 		Log: log, Store: a.records, Blobs: a.Blobs, Queue: a.Tasks,
-		Config: usecase.Config{MaxFileSize: cfg.MaxFileSize, QuestionTypes: generatorTypes(cfg)},
+		Config: usecase.Config{MaxFileSize: cfg.MaxFileSize, QuestionTypes: generatorTypes(cfg),
+			Plans: cfg.Plans, BillingGrace: cfg.BillingGrace, PublicURL: cfg.PublicURL,
+			UpgradeURL: cfg.PublicURL + "/v1/billing/checkout"},
+		BillingStore: a.Store, Payments: payments(cfg), Notify: notify.Queue{Q: a.Tasks},
+		Observer: a.BillingMetrics,
 	})
 	return a, nil
+}
+
+// payments returns Stripe when billing is configured, else nil (billing
+// routes answer billing_disabled; quotas still apply).
+func payments(cfg *config.Config) usecase.Payments {
+	if !cfg.BillingOn() {
+		return nil
+	}
+	return stripepay.New(stripepay.Config{SecretKey: cfg.StripeSecretKey, WebhookSecret: cfg.StripeWebhookSecret,
+		ProPriceID: cfg.StripeProPriceID, APIURL: cfg.StripeAPIURL})
 }
 
 // loginGate limits password attempts per account: LoginFailures per
@@ -202,6 +220,7 @@ func (a *App) API() *httpapi.Server {
 	return httpapi.New(httpapi.Deps{
 		Log: a.Log, Accounts: a.Auth,
 		Documents: sv.Documents, Jobs: sv.Jobs, Quizzes: sv.Quizzes, Exports: sv.Exports,
+		Billing: sv.Billing,
 		Ready: map[string]func(context.Context) error{
 			"redis":   func(ctx context.Context) error { return a.Redis.Ping(ctx).Err() },
 			"mongodb": a.Store.Ping,
@@ -256,6 +275,7 @@ func (a *App) WorkerDeps() (worker.Deps, error) {
 		MaxFileSize:    a.Cfg.MaxFileSize,
 		Mail:           a.workerMailer(),
 		Backups:        a.Backup,
+		Billing:        a.Services.Billing,
 	}, nil
 }
 

@@ -32,8 +32,10 @@ func statusOf(code string) int {
 		return http.StatusUnsupportedMediaType
 	case quizflow.ERATELIMIT:
 		return http.StatusTooManyRequests
-	case quizflow.EUNAVAILABLE:
+	case quizflow.EUNAVAILABLE, quizflow.EBILLINGDISABLED:
 		return http.StatusServiceUnavailable
+	case quizflow.EQUOTA:
+		return http.StatusPaymentRequired
 	case quizflow.EINTERNAL:
 		return http.StatusInternalServerError
 	default: // document-processing codes: the input is understood but unusable
@@ -51,6 +53,8 @@ type errorDetail struct {
 	Message   string `json:"message"`
 	Field     string `json:"field,omitempty"`
 	RequestID string `json:"request_id,omitempty"`
+	// UpgradeURL, on a 402 quota_exceeded, is where to get more.
+	UpgradeURL string `json:"upgrade_url,omitempty"`
 }
 
 // StatusClientClosedRequest is the status recorded for a request whose
@@ -85,7 +89,7 @@ func errorHandler(log zerolog.Logger) echo.HTTPErrorHandler {
 		var mbe *http.MaxBytesError
 		switch {
 		case errors.As(err, &qe):
-			d.Code, d.Message, d.Field = qe.Code, qe.Message, qe.Field
+			d.Code, d.Message, d.Field, d.UpgradeURL = qe.Code, qe.Message, qe.Field, qe.UpgradeURL
 			status = statusOf(qe.Code)
 			if qe.RetryAfter > 0 {
 				c.Response().Header().Set("Retry-After", strconv.Itoa(int((qe.RetryAfter+time.Second-1)/time.Second)))

@@ -71,6 +71,13 @@ func (s *Server) routes() {
 	u.DELETE("/quizzes/:id/questions/:qid", s.deleteQuestion)
 	u.POST("/quizzes/:id/questions/:qid/regenerate", s.regenerateQuestion)
 
+	// Plans and billing (billing.go).
+	v1.GET("/plans", s.listPlans)                // public: the same for everyone
+	v1.POST("/billing/webhook", s.stripeWebhook) // Stripe: signed, no user
+	u.GET("/billing", s.getBilling)
+	u.POST("/billing/checkout", s.checkout)
+	u.POST("/billing/portal", s.portal)
+
 	s.mountAdmin(e)
 }
 

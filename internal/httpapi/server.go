@@ -70,6 +70,9 @@ type Deps struct {
 	Jobs      quizflow.JobService
 	Quizzes   quizflow.QuizService
 	Exports   quizflow.ExportService
+	// Billing serves plans and billing; nil answers the billing routes
+	// 503 billing_disabled.
+	Billing quizflow.BillingService
 	// Ready lists, by name, the checks of the backing services that
 	// GET /readyz runs.
 	Ready map[string]func(context.Context) error

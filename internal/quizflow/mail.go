@@ -5,21 +5,25 @@ import "time"
 // Kinds of email QuizFlow sends. Each is one folder of templates in
 // internal/mail and one value of the kind label of quizflow_emails_total.
 const (
-	MailVerifyEmail        = "verify_email"
-	MailPasswordReset      = "password_reset"
-	MailQuizReady          = "quiz_ready"
-	MailQuizFailed         = "quiz_failed"
-	MailExportReady        = "export_ready"
-	MailRegenerationFailed = "regeneration_failed"
-	MailPasswordChanged    = "password_changed"
-	MailAPIKeyCreated      = "api_key_created"
-	MailEmailChanged       = "email_changed"
+	MailVerifyEmail         = "verify_email"
+	MailPasswordReset       = "password_reset"
+	MailQuizReady           = "quiz_ready"
+	MailQuizFailed          = "quiz_failed"
+	MailExportReady         = "export_ready"
+	MailRegenerationFailed  = "regeneration_failed"
+	MailPasswordChanged     = "password_changed"
+	MailAPIKeyCreated       = "api_key_created"
+	MailEmailChanged        = "email_changed"
+	MailSubscriptionStarted = "subscription_started"
+	MailPaymentFailed       = "payment_failed"
+	MailSubscriptionEnded   = "subscription_ended"
 )
 
 // MailKinds lists every kind of email, so metrics can bound their labels.
 var MailKinds = []string{
 	MailVerifyEmail, MailPasswordReset, MailQuizReady, MailQuizFailed, MailExportReady,
 	MailRegenerationFailed, MailPasswordChanged, MailAPIKeyCreated, MailEmailChanged,
+	MailSubscriptionStarted, MailPaymentFailed, MailSubscriptionEnded,
 }
 
 // NotificationKinds are the kinds a user may turn off (GET/PATCH

@@ -28,15 +28,23 @@ func MaxQuestions(plan string) int {
 	return MaxQuestionsFree
 }
 
-// Normalize fills defaults and validates o for a user on plan. It returns
-// an EINVALID error naming the offending field.
+// Normalize fills defaults and validates o for a user on plan with the
+// default limits. It returns an EINVALID error naming the offending field.
 func (o *GenerateOptions) Normalize(plan string) error {
+	ps := DefaultPlans()
+	return o.NormalizeFor(ps.Get(plan), ps.Pro.MaxQuestions)
+}
+
+// NormalizeFor fills defaults and validates o for a user on plan p, where
+// proMax is what Pro allows (named when a free user asks for more). It
+// returns an EINVALID error naming the offending field.
+func (o *GenerateOptions) NormalizeFor(p Plan, proMax int) error {
 	if o.QuestionCount == 0 {
-		o.QuestionCount = DefaultQuestionCount
+		o.QuestionCount = min(DefaultQuestionCount, p.MaxQuestions)
 	}
-	if limit := MaxQuestions(plan); o.QuestionCount < 1 || o.QuestionCount > limit {
-		if plan != PlanPro && o.QuestionCount > limit && o.QuestionCount <= MaxQuestionsPro {
-			return Invalid("question_count", "question_count must be between 1 and %d on the free plan (up to %d on Pro).", limit, MaxQuestionsPro)
+	if limit := p.MaxQuestions; o.QuestionCount < 1 || o.QuestionCount > limit {
+		if p.Name != PlanPro && o.QuestionCount > limit && o.QuestionCount <= proMax {
+			return Invalid("question_count", "question_count must be between 1 and %d on the free plan (up to %d on Pro).", limit, proMax)
 		}
 		return Invalid("question_count", "question_count must be between 1 and %d.", limit)
 	}

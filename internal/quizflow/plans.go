@@ -240,3 +240,27 @@ type BillingEvent struct {
 	// "ignored").
 	Outcome string
 }
+
+// Kinds of BillingChange: what a Stripe event says happened.
+const (
+	ChangeCheckout      = "checkout"       // checkout.session.completed
+	ChangeSubscription  = "subscription"   // customer.subscription.created / .updated
+	ChangeDeleted       = "deleted"        // customer.subscription.deleted
+	ChangeInvoicePaid   = "invoice_paid"   // invoice.paid
+	ChangeInvoiceFailed = "invoice_failed" // invoice.payment_failed
+)
+
+// BillingChange is what one Stripe event says about a user's subscription,
+// decoded by the payments adapter.
+type BillingChange struct {
+	Kind string
+	// UserID is the user the event names itself (client_reference_id or
+	// the subscription's metadata), "" if only the customer is known.
+	UserID            string
+	CustomerID        string
+	SubscriptionID    string
+	Status            string
+	PeriodStart       time.Time
+	PeriodEnd         time.Time
+	CancelAtPeriodEnd bool
+}

@@ -66,8 +66,11 @@ type Document struct {
 	PageCount   int             `json:"page_count"`
 	WordCount   int             `json:"word_count"`
 	Options     GenerateOptions `json:"options"`
-	CreatedAt   time.Time       `json:"created_at"`
-	UpdatedAt   time.Time       `json:"updated_at"`
+	// QuotaCharge, on a received upload not yet submitted, is the ID of
+	// the quota unit charged for its first quiz: that job's ID.
+	QuotaCharge string    `json:"-"`
+	CreatedAt   time.Time `json:"created_at"`
+	UpdatedAt   time.Time `json:"updated_at"`
 }
 
 // Page is the text of one page (or, for formats without pages, one section)

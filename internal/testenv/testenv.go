@@ -134,6 +134,11 @@ func Shutdown() error {
 			errs = append(errs, err)
 		}
 	}
+	if sharedStripeMock.sm != nil {
+		if err := sharedStripeMock.sm.Close(); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	if len(errs) > 0 {
 		return fmt.Errorf("shut down shared services: %v", errs)
 	}

@@ -30,13 +30,19 @@ const sniffLen = 8 << 10
 
 // CheckOptions implements quizflow.DocumentService.
 func (s *Documents) CheckOptions(user *quizflow.User, opts *quizflow.GenerateOptions) error {
-	return s.checkOptions(user, opts)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	plan, _, _, err := s.standing(ctx, user)
+	if err != nil {
+		return err
+	}
+	return s.checkOptions(plan, opts)
 }
 
-// checkOptions normalises opts for user's plan and checks the configured
+// checkOptions normalises opts for plan and checks the configured
 // generator can write at least one of the requested question types.
-func (c *core) checkOptions(user *quizflow.User, opts *quizflow.GenerateOptions) error {
-	if err := opts.Normalize(user.Plan); err != nil {
+func (c *core) checkOptions(plan quizflow.Plan, opts *quizflow.GenerateOptions) error {
+	if err := opts.NormalizeFor(plan, c.plans().Pro.MaxQuestions); err != nil {
 		return err
 	}
 	can := c.Config.QuestionTypes
@@ -47,19 +53,41 @@ func (c *core) checkOptions(user *quizflow.User, opts *quizflow.GenerateOptions)
 		strings.Join(can, ", "))
 }
 
-// ReceiveFile implements quizflow.DocumentService.
-func (s *Documents) ReceiveFile(ctx context.Context, user *quizflow.User, filename string, r io.Reader) (*quizflow.Document, error) {
+// ReceiveFile implements quizflow.DocumentService. The quiz the upload
+// asks for is charged to the user's allowance first, before anything is
+// stored; any failure after gives the unit back.
+func (s *Documents) ReceiveFile(ctx context.Context, user *quizflow.User, filename string, r io.Reader) (_ *quizflow.Document, err error) {
+	plan, st, _, err := s.standing(ctx, user)
+	if err != nil {
+		return nil, err
+	}
+	limit := min(plan.MaxFileSize, s.Config.MaxFileSize)
+	if limit <= 0 {
+		limit = max(plan.MaxFileSize, s.Config.MaxFileSize)
+	}
+	jobID := quizflow.NewID("job")
+	if err := s.charge(ctx, user, plan, st, quizflow.QuotaQuizzes, jobID); err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			s.Refund(ctx, jobID)
+		}
+	}()
 	doc := &quizflow.Document{
 		ID: quizflow.NewID("doc"), OwnerID: user.ID, Status: quizflow.DocumentUploaded,
 		Filename: cleanFilename(filename),
 	}
-	br := bufio.NewReaderSize(&limitReader{r: r, n: s.Config.MaxFileSize}, sniffLen)
+	if s.BillingStore != nil {
+		doc.QuotaCharge = jobID
+	}
+	br := bufio.NewReaderSize(&limitReader{r: r, n: limit}, sniffLen)
 	head, err := br.Peek(sniffLen)
 	switch {
 	case errors.Is(err, errFileTooLarge):
-		return nil, s.tooLarge()
+		return nil, s.tooLarge(plan, limit)
 	case err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull):
-		return nil, s.readError(err)
+		return nil, s.readError(err, plan, limit)
 	}
 	if len(head) == 0 {
 		return nil, quizflow.Invalid("file", "The file is empty.")
@@ -74,7 +102,7 @@ func (s *Documents) ReceiveFile(ctx context.Context, user *quizflow.User, filena
 	key, err := s.Blobs.UploadOriginal(ctx, user.ID, doc.ID, cr, contentType)
 	if err != nil {
 		if cr.err != nil { // the upload failed reading the file, not storing it
-			return nil, s.readError(err)
+			return nil, s.readError(err, plan, limit)
 		}
 		return nil, s.uploadError(err)
 	}
@@ -85,11 +113,11 @@ func (s *Documents) ReceiveFile(ctx context.Context, user *quizflow.User, filena
 // readError classifies an error met while reading an upload: past our
 // limit, a user error the reader returned (a cut or malformed body), or an
 // internal one.
-func (c *core) readError(err error) error {
+func (c *core) readError(err error, plan quizflow.Plan, limit int64) error {
 	var qe *quizflow.Error
 	switch {
 	case errors.Is(err, errFileTooLarge):
-		return c.tooLarge()
+		return c.tooLarge(plan, limit)
 	case errors.As(err, &qe):
 		return qe
 	}
@@ -106,18 +134,30 @@ func (c *core) uploadError(err error) error {
 var errStoreUnavailable = &quizflow.Error{Code: quizflow.EUNAVAILABLE, RetryAfter: 5 * time.Second,
 	Message: "File storage is unavailable right now; please upload again shortly."}
 
-func (c *core) tooLarge() error {
-	return quizflow.Errorf(quizflow.ETOOLARGE, "The file is larger than the %s limit.", quizflow.HumanBytes(c.Config.MaxFileSize))
+func (c *core) tooLarge(plan quizflow.Plan, limit int64) error {
+	if pro := min(c.plans().Pro.MaxFileSize, c.Config.MaxFileSize); plan.Name != quizflow.PlanPro && pro > limit {
+		return quizflow.Errorf(quizflow.ETOOLARGE, "The file is larger than the %s limit of the %s plan (Pro allows %s).",
+			quizflow.HumanBytes(limit), plan.Name, quizflow.HumanBytes(pro))
+	}
+	return quizflow.Errorf(quizflow.ETOOLARGE, "The file is larger than the %s limit.", quizflow.HumanBytes(limit))
 }
 
 // SubmitUpload implements quizflow.DocumentService.
 func (s *Documents) SubmitUpload(ctx context.Context, user *quizflow.User, doc *quizflow.Document, opts quizflow.GenerateOptions) (*quizflow.Document, *quizflow.Job, error) {
-	if err := s.checkOptions(user, &opts); err != nil {
+	plan, _, _, err := s.standing(ctx, user)
+	if err == nil {
+		err = s.checkOptions(plan, &opts)
+	}
+	if err != nil {
 		s.DiscardUpload(ctx, doc)
 		return nil, nil, err
 	}
 	doc.Options = opts
-	job, err := s.startQuizJob(ctx, doc, opts, true)
+	jobID := doc.QuotaCharge
+	if jobID == "" {
+		jobID = quizflow.NewID("job")
+	}
+	job, err := s.startQuizJob(ctx, doc, opts, true, jobID, plan.MaxPages)
 	if err != nil {
 		s.DiscardUpload(ctx, doc)
 		return nil, nil, err
@@ -127,7 +167,11 @@ func (s *Documents) SubmitUpload(ctx context.Context, user *quizflow.User, doc *
 
 // DiscardUpload implements quizflow.DocumentService.
 func (s *Documents) DiscardUpload(ctx context.Context, doc *quizflow.Document) {
-	if doc == nil || doc.BlobKey == "" {
+	if doc == nil {
+		return
+	}
+	s.Refund(ctx, doc.QuotaCharge)
+	if doc.BlobKey == "" {
 		return
 	}
 	// Detached from the request, so a client hang-up does not leave the
@@ -142,14 +186,17 @@ func (s *Documents) DiscardUpload(ctx context.Context, doc *quizflow.Document) {
 // startQuizJob records doc (if new) and a quiz job for it with opts, then
 // enqueues its first task: extraction for a new upload, generation
 // otherwise. A new document whose job cannot be queued is marked failed.
-func (c *core) startQuizJob(ctx context.Context, doc *quizflow.Document, opts quizflow.GenerateOptions, isNew bool) (*quizflow.Job, error) {
+//
+// jobID is the job's ID (the quota unit charged for it) and maxPages the
+// plan's bound on pages read.
+func (c *core) startQuizJob(ctx context.Context, doc *quizflow.Document, opts quizflow.GenerateOptions, isNew bool, jobID string, maxPages int) (*quizflow.Job, error) {
 	if isNew {
 		if err := c.Store.CreateDocument(ctx, doc); err != nil {
 			return nil, err
 		}
 	}
 	job := &quizflow.Job{
-		ID: quizflow.NewID("job"), OwnerID: doc.OwnerID, Kind: quizflow.JobQuiz,
+		ID: jobID, OwnerID: doc.OwnerID, Kind: quizflow.JobQuiz,
 		DocumentID: doc.ID, RequestID: quizflow.RequestID(ctx), Options: &opts,
 	}
 	if err := c.Store.CreateJob(ctx, job); err != nil {
@@ -158,7 +205,7 @@ func (c *core) startQuizJob(ctx context.Context, doc *quizflow.Document, opts qu
 		}
 		return nil, err
 	}
-	p := jobs.DocumentPayload{JobID: job.ID, DocumentID: doc.ID, OwnerID: doc.OwnerID, RequestID: job.RequestID}
+	p := jobs.DocumentPayload{JobID: job.ID, DocumentID: doc.ID, OwnerID: doc.OwnerID, RequestID: job.RequestID, MaxPages: maxPages}
 	mk := jobs.NewGenerateTask
 	if isNew {
 		mk = jobs.NewExtractTask

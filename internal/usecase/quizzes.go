@@ -32,7 +32,11 @@ func (s *Quizzes) CreateQuiz(ctx context.Context, user *quizflow.User, docID str
 	if err != nil {
 		return nil, err
 	}
-	if err := s.checkOptions(user, &opts); err != nil {
+	plan, st, _, err := s.standing(ctx, user)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.checkOptions(plan, &opts); err != nil {
 		return nil, err
 	}
 	switch doc.Status {
@@ -42,7 +46,16 @@ func (s *Quizzes) CreateQuiz(ctx context.Context, user *quizflow.User, docID str
 	default:
 		return nil, quizflow.Errorf(quizflow.ECONFLICT, "The document is still being read; try again when its first job has finished.")
 	}
-	return s.startQuizJob(ctx, doc, opts, false)
+	jobID := quizflow.NewID("job")
+	if err := s.charge(ctx, user, plan, st, quizflow.QuotaQuizzes, jobID); err != nil {
+		return nil, err
+	}
+	job, err := s.startQuizJob(ctx, doc, opts, false, jobID, plan.MaxPages)
+	if err != nil {
+		s.Refund(ctx, jobID)
+		return nil, err
+	}
+	return job, nil
 }
 
 // Quiz implements quizflow.QuizService.
@@ -231,17 +244,26 @@ func (s *Quizzes) RegenerateQuestion(ctx context.Context, user *quizflow.User, q
 	if questionIndex(q, qid) < 0 {
 		return nil, errQuestionNotFound
 	}
+	plan, st, _, err := s.standing(ctx, user)
+	if err != nil {
+		return nil, err
+	}
 	job := &quizflow.Job{
 		ID: quizflow.NewID("job"), OwnerID: q.OwnerID, Kind: quizflow.JobRegenerate,
 		DocumentID: q.DocumentID, QuizID: q.ID, QuestionID: qid, RequestID: quizflow.RequestID(ctx),
 	}
+	if err := s.charge(ctx, user, plan, st, quizflow.QuotaRegenerations, job.ID); err != nil {
+		return nil, err
+	}
 	if err := s.Store.CreateJob(ctx, job); err != nil {
+		s.Refund(ctx, job.ID)
 		return nil, err
 	}
 	task, err := jobs.NewRegenerateTask(jobs.RegeneratePayload{
 		JobID: job.ID, QuizID: q.ID, QuestionID: qid, OwnerID: q.OwnerID, RequestID: job.RequestID,
 	})
 	if err := s.enqueue(ctx, job, task, err); err != nil {
+		s.Refund(ctx, job.ID)
 		return nil, err
 	}
 	return job, nil

@@ -35,7 +35,7 @@ func TestCreateQuiz(t *testing.T) {
 	if len(tasks) != 1 || tasks[0].Type != jobs.TypeQuizGenerate {
 		t.Fatalf("tasks = %v, want one %s", tasks, jobs.TypeQuizGenerate)
 	}
-	wantPayload := jobs.DocumentPayload{JobID: job.ID, DocumentID: doc.ID, OwnerID: b.user.ID, RequestID: "req-quiz-1"}
+	wantPayload := jobs.DocumentPayload{JobID: job.ID, DocumentID: doc.ID, OwnerID: b.user.ID, RequestID: "req-quiz-1", MaxPages: quizflow.DefaultPlans().Free.MaxPages}
 	if d := diff(wantPayload, payload[jobs.DocumentPayload](t, tasks[0])); d != "" {
 		t.Errorf("payload (-want +got):\n%s", d)
 	}

@@ -13,6 +13,7 @@ package usecase
 import (
 	"context"
 	"io"
+	"sync/atomic"
 	"time"
 
 	"github.com/hibiken/asynq"
@@ -144,6 +145,15 @@ type Config struct {
 	// DownloadTTL is how long an export download link stays valid; zero
 	// means 5 minutes.
 	DownloadTTL time.Duration
+	// Plans are the plans' limits (zero: quizflow.DefaultPlans). Each
+	// upload is bounded by its plan's MaxFileSize and MaxFileSize both.
+	Plans quizflow.Plans
+	// BillingGrace is how long a past-due subscription keeps Pro.
+	BillingGrace time.Duration
+	// UpgradeURL is the upgrade_url of quota refusals.
+	UpgradeURL string
+	// PublicURL is where users reach the API (Checkout's return links).
+	PublicURL string
 }
 
 // Deps are what the use cases run on.
@@ -153,6 +163,15 @@ type Deps struct {
 	Blobs  Blobs
 	Queue  Queue
 	Config Config
+	// BillingStore keeps plans' state; nil counts no quotas and takes the
+	// plan from the user record.
+	BillingStore BillingStore
+	// Payments is Stripe; nil turns billing off (EBILLINGDISABLED).
+	Payments Payments
+	// Notify queues billing mail; nil sends none.
+	Notify Notifier
+	// Observer counts quota refusals and billing events; nil counts none.
+	Observer Observer
 }
 
 // Services are QuizFlow's use cases, one value per service interface.
@@ -161,6 +180,8 @@ type Services struct {
 	Jobs      *Jobs
 	Quizzes   *Quizzes
 	Exports   *Exports
+	Billing   *Billing
+	core      *core
 }
 
 // New returns the use cases over d.
@@ -168,17 +189,22 @@ func New(d Deps) *Services {
 	if d.Config.DownloadTTL == 0 {
 		d.Config.DownloadTTL = 5 * time.Minute
 	}
-	c := &core{d}
+	c := &core{Deps: d}
 	return &Services{
 		Documents: &Documents{c},
 		Jobs:      &Jobs{c},
 		Quizzes:   &Quizzes{c},
 		Exports:   &Exports{c},
+		Billing:   &Billing{c},
+		core:      c,
 	}
 }
 
 // core holds what every use case shares.
-type core struct{ Deps }
+type core struct {
+	Deps
+	clock atomic.Pointer[func() time.Time]
+}
 
 // detached returns a context for undo work that must outlive a cancelled
 // request (a client hanging up must not leave a job "queued" forever).

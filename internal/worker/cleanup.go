@@ -121,6 +121,7 @@ func (h *reconcileHandler) reconcile(ctx context.Context, now time.Time) (requeu
 				Message: "This job stopped after repeated errors. Please try again."}); err != nil {
 				return requeued, failed, err
 			}
+			refund(ctx, d, job.ID, nil)
 			h.failUnreadDocument(ctx, job)
 			failed++
 		case taskMissing:
@@ -133,6 +134,7 @@ func (h *reconcileHandler) reconcile(ctx context.Context, now time.Time) (requeu
 					Message: "This job was interrupted. Please start it again."}); err != nil {
 					return requeued, failed, err
 				}
+				refund(ctx, d, job.ID, nil)
 				h.failUnreadDocument(ctx, job)
 				failed++
 				continue

@@ -49,7 +49,7 @@ func (h *extractHandler) ProcessTask(ctx context.Context, t *asynq.Task) error {
 		return err
 	}
 
-	pages, err := h.extract(ctx, doc, p.JobID)
+	pages, err := h.extract(ctx, doc, p.JobID, p.MaxPages)
 	if err != nil {
 		// When this error ends the job (the file's fault, or the last
 		// attempt), the document is failed too, never left "extracting".
@@ -92,7 +92,9 @@ func (h *extractHandler) ProcessTask(ctx context.Context, t *asynq.Task) error {
 
 // extract downloads the upload to a temporary file (parsers need random
 // access; memory stays flat) and reads its text within the limits.
-func (h *extractHandler) extract(ctx context.Context, doc *quizflow.Document, jobID string) ([]quizflow.Page, error) {
+// maxPages, if positive, is the owner's plan's bound on pages read,
+// within the worker's own.
+func (h *extractHandler) extract(ctx context.Context, doc *quizflow.Document, jobID string, maxPages int) ([]quizflow.Page, error) {
 	d := h.d
 	rc, size, err := d.Blobs.Open(ctx, doc.BlobKey)
 	if err != nil {
@@ -116,6 +118,9 @@ func (h *extractHandler) extract(ctx context.Context, doc *quizflow.Document, jo
 		return nil, fmt.Errorf("download %s: %w", doc.BlobKey, err)
 	}
 	lim := d.Extract
+	if maxPages > 0 && (lim.MaxPages <= 0 || maxPages < lim.MaxPages) {
+		lim.MaxPages = maxPages
+	}
 	lim.Progress = func(done, total int) {
 		if total > 0 {
 			progress(ctx, d, jobID, quizflow.StageExtracting,

@@ -123,6 +123,8 @@ func (h *generateHandler) reuse(ctx context.Context, jobID string, doc *quizflow
 	if err := d.Store.SucceedJob(ctx, jobID, quizflow.JobResult{QuizID: result}, &usage, q.Warnings); err != nil {
 		return err
 	}
+	// A reused quiz costs its owner nothing: the unit goes back.
+	refund(ctx, d, jobID, nil)
 	d.Metrics.ObserveQuiz(usage)
 	return nil
 }

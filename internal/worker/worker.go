@@ -66,6 +66,10 @@ type Deps struct {
 	// of an attempt that crashed are counted in the job's usage; nil keeps
 	// only what a finished attempt summed in memory.
 	Usage UsageStore
+	// Billing applies billing:event tasks and gives back the quota unit
+	// of a job that failed through no fault of its owner; nil applies no
+	// events (archived) and refunds nothing.
+	Billing Billing
 }
 
 // TokenStore is what the cleanup task needs of the records: deleting the
@@ -111,6 +115,7 @@ func NewMux(d Deps) *asynq.ServeMux {
 	mux.Handle(jobs.TypeMaintenanceReconcile, &reconcileHandler{d})
 	mux.Handle(jobs.TypeEmailSend, &emailHandler{d})
 	mux.Handle(jobs.TypeMaintenanceBackup, &backupHandler{d})
+	mux.Handle(jobs.TypeBillingEvent, &billingEventHandler{d})
 	return mux
 }
 
@@ -201,6 +206,7 @@ func failJobs(d Deps) asynq.MiddlewareFunc {
 				return ferr // retry, so the failure gets recorded
 			}
 			failedJobUsage(fctx, d, ref.JobID)
+			refund(fctx, d, ref.JobID, err)
 			return err
 		})
 	}
