@@ -243,6 +243,13 @@ func (s *Sender) compose(ctx context.Context, p jobs.EmailPayload, u *quizflow.U
 	case quizflow.MailEmailChanged:
 		d.OldEmail, d.NewEmail = p.Data["old_email"], p.Data["new_email"]
 		env.ReplyTo = s.ReplyTo
+	case quizflow.MailSubscriptionStarted, quizflow.MailPaymentFailed, quizflow.MailSubscriptionEnded:
+		// Billing notices: always sent; the link is a portal session made
+		// when the event was applied, else the billing status route.
+		d.ActionURL = p.Data["action_url"]
+		if d.ActionURL == "" {
+			d.ActionURL = s.link("/v1/billing", nil)
+		}
 	default:
 		skip, err := s.jobData(ctx, p, u, &d)
 		if err != nil || skip != "" {
