@@ -221,6 +221,7 @@ func (a *App) API() *httpapi.Server {
 		Log: a.Log, Accounts: a.Auth,
 		Documents: sv.Documents, Jobs: sv.Jobs, Quizzes: sv.Quizzes, Exports: sv.Exports,
 		Billing: sv.Billing,
+		Backups: a.BackupAdmin(),
 		Ready: map[string]func(context.Context) error{
 			"redis":   func(ctx context.Context) error { return a.Redis.Ping(ctx).Err() },
 			"mongodb": a.Store.Ping,

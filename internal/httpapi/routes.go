@@ -78,6 +78,10 @@ func (s *Server) routes() {
 	u.POST("/billing/checkout", s.checkout)
 	u.POST("/billing/portal", s.portal)
 
+	// Operators only (backups.go): a backup now, and the list of backups.
+	v1.POST("/admin/backups", s.startBackup, s.requireUser, s.requireOperator)
+	v1.GET("/admin/backups", s.listBackups, s.requireUser, s.requireOperator)
+
 	s.mountAdmin(e)
 }
 

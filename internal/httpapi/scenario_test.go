@@ -93,7 +93,7 @@ var adminUI = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 func newScenarioServer(f *fakeServices, log io.Writer, w JobWatcher, tweak func(*Deps)) *Server {
 	d := Deps{
 		Log:      zerolog.New(log),
-		Accounts: f, Documents: f, Jobs: f, Quizzes: f, Exports: f,
+		Accounts: f, Documents: f, Jobs: f, Quizzes: f, Exports: f, Backups: f,
 		Ready: map[string]func(context.Context) error{
 			"mongo": f.ready("mongo"), "redis": f.ready("redis"), "s3": f.ready("s3"),
 		},
@@ -903,6 +903,33 @@ var adminScenarios = []scenario{
 		deps: func(d *Deps) { d.AdminUI = nil }, status: 404, want: []string{`"code":"not_found"`}, check: calls()},
 }
 
+// backupScenarios: the operators' backup routes answer operators signed
+// in with a session, and refuse users, API keys and anyone signed out.
+var backupScenarios = []scenario{
+	{name: "start a backup as the operator", method: "POST", path: "/v1/admin/backups", token: "admin-token",
+		status: 202, want: []string{`"backup":{"id":"20260301T120000Z"`, `"task_id":"backup:manual:2026-03-01T12:00:00Z"`, `"status":"queued"`},
+		check: func(t *testing.T, o *outcome) { wantEqual(t, "user", o.one(t, "StartBackup").UserID, "usr_ops") }},
+	{name: "start a backup as a user: 403", method: "POST", path: "/v1/admin/backups", token: "alice-token",
+		status: 403, want: []string{`"code":"forbidden"`, "operators"}, check: calls("Authenticate")},
+	{name: "start a backup with an API key: 403", method: "POST", path: "/v1/admin/backups", token: "alice-write-key",
+		status: 403, want: []string{`"code":"forbidden"`, "API keys"}, check: calls("Authenticate")},
+	{name: "start a backup when the queue refuses", method: "POST", path: "/v1/admin/backups", token: "admin-token",
+		fail:   map[string]error{"StartBackup": quizflow.Errorf(quizflow.EUNAVAILABLE, "The queue did not take the backup; try again.")},
+		status: 503, want: []string{`"code":"unavailable"`}},
+	{name: "start a backup without backups configured", method: "POST", path: "/v1/admin/backups", token: "admin-token",
+		deps: func(d *Deps) { d.Backups = nil }, status: 503, want: []string{`"code":"unavailable"`, "not configured"}, check: calls("Authenticate")},
+	{name: "list backups as the operator", method: "GET", path: "/v1/admin/backups", token: "admin-token",
+		status: 200, want: []string{`"backups":[{"id":"20260301T030000Z"`, `"status":"succeeded"`, `"sha256":"ab12"`,
+			`"collections":[{"name":"users","documents":3`, `"verification":{"ok":true`},
+		check: calls("Authenticate", "Backups")},
+	{name: "list backups as a user: 403", method: "GET", path: "/v1/admin/backups", token: "bob-token",
+		status: 403, want: []string{`"code":"forbidden"`}, notWant: []string{"20260301T030000Z"}, check: calls("Authenticate")},
+	{name: "list backups with a read API key: 403", method: "GET", path: "/v1/admin/backups", token: "alice-read-key",
+		status: 403, want: []string{`"code":"forbidden"`}, check: calls("Authenticate")},
+	{name: "list backups when the store fails: 500, no detail", method: "GET", path: "/v1/admin/backups", token: "admin-token",
+		fail: map[string]error{"Backups": errSecret}, status: 500, want: internalError, check: loggedInternal},
+}
+
 // sessionCookie returns the qf_admin cookie the response set, checking its
 // attributes.
 func sessionCookie(t *testing.T, o *outcome) *http.Cookie {
@@ -1031,6 +1058,8 @@ var authedRoutes = []struct{ method, path string }{
 	{"GET", "/v1/exports"},
 	{"GET", "/v1/exports/exp_ready"},
 	{"GET", "/v1/exports/exp_ready/download"},
+	{"POST", "/v1/admin/backups"},
+	{"GET", "/v1/admin/backups"},
 }
 
 // unauthenticatedScenarios asks every route behind requireUser without a
@@ -1100,6 +1129,7 @@ func allScenarios() map[string][]scenario {
 		"quizzes": quizScenarios, "quizedit": quizEditScenarios, "exports": exportScenarios,
 		"admin": adminScenarios, "requestid": requestIDScenarios, "errors": errorScenarios,
 		"unauthenticated": unauthenticatedScenarios(), "apikeys": apiKeyScenarios, "mail": mailScenarios,
+		"backups": backupScenarios,
 	}
 }
 

@@ -73,6 +73,9 @@ type Deps struct {
 	// Billing serves plans and billing; nil answers the billing routes
 	// 503 billing_disabled.
 	Billing quizflow.BillingService
+	// Backups, if set, serves the operators' backup routes
+	// (/v1/admin/backups); nil answers them 503.
+	Backups quizflow.BackupService
 	// Ready lists, by name, the checks of the backing services that
 	// GET /readyz runs.
 	Ready map[string]func(context.Context) error
