@@ -78,9 +78,11 @@ func startStripeMock(ctx context.Context) (*StripeMock, error) {
 			return nil, err
 		}
 		m := &StripeMock{URL: "http://127.0.0.1:" + strconv.Itoa(port), done: make(chan struct{})}
-		// -http alone: without it stripe-mock also opens HTTPS on every
-		// interface.
-		m.cmd = exec.Command(bin, "-http", "-http-addr", "127.0.0.1:"+strconv.Itoa(port))
+		// This stripe-mock (v0.203) refuses "-http" together with
+		// "-http-addr", and opens HTTPS on every interface at the fixed
+		// port 12112 unless told otherwise: HTTPS goes to a loopback port
+		// of the system's choosing, so test binaries never collide.
+		m.cmd = exec.Command(bin, "-http-addr", "127.0.0.1:"+strconv.Itoa(port), "-https-addr", "127.0.0.1:")
 		m.cmd.Stdout, m.cmd.Stderr = nil, nil
 		if err := m.cmd.Start(); err != nil {
 			return nil, fmt.Errorf("start %s: %w", bin, err)

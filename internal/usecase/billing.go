@@ -98,7 +98,7 @@ func (b *Billing) Checkout(ctx context.Context, user *quizflow.User) (string, er
 		return "", err
 	}
 	base := b.Config.PublicURL
-	return b.Payments.CheckoutURL(ctx, customer, user.ID, base+"/billing/success?session_id={CHECKOUT_SESSION_ID}", base+"/billing/cancel")
+	return b.Payments.CheckoutURL(ctx, customer, user.ID, base+"/?billing=success&session_id={CHECKOUT_SESSION_ID}", base+"/?billing=cancel")
 }
 
 // customer returns the user's Stripe customer, making and recording it
@@ -137,7 +137,7 @@ func (b *Billing) Portal(ctx context.Context, user *quizflow.User) (string, erro
 	if sub == nil || sub.CustomerID == "" {
 		return "", quizflow.Errorf(quizflow.ECONFLICT, "You have no subscription to manage yet; subscribe with POST /v1/billing/checkout.")
 	}
-	return b.Payments.PortalURL(ctx, sub.CustomerID, b.Config.PublicURL+"/billing")
+	return b.Payments.PortalURL(ctx, sub.CustomerID, b.Config.PublicURL+"/?billing=portal")
 }
 
 // ReceiveWebhook implements quizflow.BillingService.
@@ -285,8 +285,17 @@ func (b *Billing) applyEvent(ctx context.Context, ev *quizflow.BillingEvent) (st
 		b.Log.Info().Str("event_id", ev.ID).Str("type", ev.Type).Str("user_id", userID).
 			Str("plan_before", before.Plan).Str("plan", after.Plan).Msg("billing event applied")
 		if mail != "" && b.Notify != nil {
+			data := map[string]string{}
+			if after.GraceEnds != nil && mail == quizflow.MailPaymentFailed {
+				data["when"] = after.GraceEnds.UTC().Format("2 January 2006 at 15:04 UTC")
+			}
+			if mail != quizflow.MailSubscriptionEnded && ch.CustomerID != "" {
+				if u, err := b.Payments.PortalURL(ctx, ch.CustomerID, b.Config.PublicURL+"/?billing=portal"); err == nil {
+					data["action_url"] = u
+				}
+			}
 			// One message per event: the cause is the event.
-			if err := b.Notify.Notify(ctx, quizflow.Mail{ID: mail + ":" + ev.ID, Kind: mail, UserID: userID}); err != nil {
+			if err := b.Notify.Notify(ctx, quizflow.Mail{ID: mail + ":" + ev.ID, Kind: mail, UserID: userID, Data: data}); err != nil {
 				b.Log.Error().Err(err).Str("event_id", ev.ID).Str("kind", mail).Msg("queue billing mail")
 			}
 		}
