@@ -276,6 +276,7 @@ func (a *App) WorkerDeps() (worker.Deps, error) {
 		MaxFileSize:    a.Cfg.MaxFileSize,
 		Mail:           a.workerMailer(),
 		Backups:        a.Backup,
+		BackupAlerts:   a.backupAlerts(),
 		Billing:        a.Services.Billing,
 	}, nil
 }

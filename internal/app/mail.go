@@ -62,6 +62,16 @@ func (a *App) openMail(unsubKey []byte) error {
 	return nil
 }
 
+// backupAlerts mails the operators about failed backups; nil when mail is
+// off.
+func (a *App) backupAlerts() worker.BackupAlerts {
+	n := a.notifier()
+	if n == nil {
+		return nil
+	}
+	return notify.BackupAlerts{Notifier: n, Operators: a.Store}
+}
+
 // workerMailer is the worker's Mailer, a nil interface when mail is off.
 func (a *App) workerMailer() worker.Mailer {
 	if a.Mailer == nil {

@@ -55,6 +55,12 @@ type Data struct {
 	When string
 	// ReplyTo is the address replies go to, if any.
 	ReplyTo string
+	// Backup is the ID (time slot, UTC) of the backup an operator's
+	// message is about.
+	Backup string
+	// Operator marks a message sent to the recipient as an operator of
+	// the service (backup_failed); its footer says so.
+	Operator bool
 	// Subject is filled by Render for the HTML title.
 	Subject string
 }
@@ -139,7 +145,7 @@ func Render(kind string, d Data) (*Message, error) {
 // bounded cuts every field to a sane length and the titles to one line.
 func bounded(d Data) Data {
 	for _, p := range []*string{&d.Name, &d.Email, &d.Reason, &d.Format, &d.KeyName, &d.KeyPrefix,
-		&d.KeyScopes, &d.OldEmail, &d.NewEmail, &d.When, &d.ReplyTo} {
+		&d.KeyScopes, &d.OldEmail, &d.NewEmail, &d.When, &d.ReplyTo, &d.Backup} {
 		*p = oneLine(*p, maxFieldRunes)
 	}
 	d.Title = oneLine(d.Title, maxSubjectRunes)

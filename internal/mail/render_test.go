@@ -27,6 +27,9 @@ func fixedData(kind string) Data {
 		OldEmail: "old@example.com", NewEmail: "new@example.com",
 		When: "3 March 2026 at 09:15 UTC",
 	}
+	if kind == quizflow.MailBackupFailed {
+		d.Backup, d.Operator = "20260303T030000Z", true
+	}
 	if quizflow.IsNotification(kind) {
 		d.UnsubscribeURL = "https://quizflow.example/unsubscribe?token=abc.def"
 	}

@@ -73,6 +73,23 @@ func (s *Store) SetOperator(ctx context.Context, key string, operator bool) (*qu
 	return s.UserByEmail(ctx, key)
 }
 
+// Operators returns every user with the operator flag, oldest first.
+func (s *Store) Operators(ctx context.Context) ([]quizflow.User, error) {
+	cur, err := s.db.Collection(colUsers).Find(ctx, bson.M{"admin": true}, options.Find().SetSort(bson.D{{Key: "created_at", Value: 1}}))
+	if err != nil {
+		return nil, fmt.Errorf("list operators: %w", err)
+	}
+	var recs []userRecord
+	if err := cur.All(ctx, &recs); err != nil {
+		return nil, fmt.Errorf("list operators: %w", err)
+	}
+	out := make([]quizflow.User, len(recs))
+	for i := range recs {
+		out[i] = recs[i].domain()
+	}
+	return out, nil
+}
+
 func (s *Store) updateUser(ctx context.Context, filter, set bson.M) error {
 	set["updated_at"] = s.now()
 	res, err := s.db.Collection(colUsers).UpdateOne(ctx, filter, bson.M{"$set": set})

@@ -250,6 +250,14 @@ func (s *Sender) compose(ctx context.Context, p jobs.EmailPayload, u *quizflow.U
 		if d.ActionURL == "" {
 			d.ActionURL = s.link("/v1/billing", nil)
 		}
+	case quizflow.MailBackupFailed:
+		// Operators only: the flag is read again now, so an operator
+		// revoked since the failure is not told.
+		if !u.Admin {
+			return nil, "the account is no longer an operator", nil
+		}
+		d.Backup, d.Reason, d.Operator = p.Data["backup_id"], p.Data["reason"], true
+		d.ActionURL = s.link("/admin/queues", nil)
 	default:
 		skip, err := s.jobData(ctx, p, u, &d)
 		if err != nil || skip != "" {

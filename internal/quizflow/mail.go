@@ -17,6 +17,10 @@ const (
 	MailSubscriptionStarted = "subscription_started"
 	MailPaymentFailed       = "payment_failed"
 	MailSubscriptionEnded   = "subscription_ended"
+	// MailBackupFailed goes to every operator when a backup's last attempt
+	// fails. Like the security notices it cannot be turned off: a backup
+	// that silently stops is the failure backups exist to prevent.
+	MailBackupFailed = "backup_failed"
 )
 
 // MailKinds lists every kind of email, so metrics can bound their labels.
@@ -24,6 +28,7 @@ var MailKinds = []string{
 	MailVerifyEmail, MailPasswordReset, MailQuizReady, MailQuizFailed, MailExportReady,
 	MailRegenerationFailed, MailPasswordChanged, MailAPIKeyCreated, MailEmailChanged,
 	MailSubscriptionStarted, MailPaymentFailed, MailSubscriptionEnded,
+	MailBackupFailed,
 }
 
 // NotificationKinds are the kinds a user may turn off (GET/PATCH

@@ -62,6 +62,9 @@ type Deps struct {
 	// Backups takes the maintenance:backup task's backups; nil archives
 	// such tasks saying backups are not configured.
 	Backups Backups
+	// BackupAlerts, if set, mails the operators when a backup's last
+	// attempt fails (notify.BackupAlerts); nil when mail is off.
+	BackupAlerts BackupAlerts
 	// Usage keeps each model call of a job as it completes, so the calls
 	// of an attempt that crashed are counted in the job's usage; nil keeps
 	// only what a finished attempt summed in memory.
