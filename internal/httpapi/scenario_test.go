@@ -1058,6 +1058,9 @@ var authedRoutes = []struct{ method, path string }{
 	{"GET", "/v1/exports"},
 	{"GET", "/v1/exports/exp_ready"},
 	{"GET", "/v1/exports/exp_ready/download"},
+	{"GET", "/v1/billing"},
+	{"POST", "/v1/billing/checkout"},
+	{"POST", "/v1/billing/portal"},
 	{"POST", "/v1/admin/backups"},
 	{"GET", "/v1/admin/backups"},
 }
@@ -1129,6 +1132,7 @@ func allScenarios() map[string][]scenario {
 		"quizzes": quizScenarios, "quizedit": quizEditScenarios, "exports": exportScenarios,
 		"admin": adminScenarios, "requestid": requestIDScenarios, "errors": errorScenarios,
 		"unauthenticated": unauthenticatedScenarios(), "apikeys": apiKeyScenarios, "mail": mailScenarios,
+		"billing": billingScenarios,
 		"backups": backupScenarios,
 	}
 }
