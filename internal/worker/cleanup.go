@@ -117,11 +117,11 @@ func (h *reconcileHandler) reconcile(ctx context.Context, now time.Time) (requeu
 		case taskAlive:
 			continue
 		case taskArchived:
+			refund(ctx, d, job.ID, nil)
 			if err := d.Store.FailJob(ctx, job.ID, quizflow.JobError{Code: quizflow.EINTERNAL,
 				Message: "This job stopped after repeated errors. Please try again."}); err != nil {
 				return requeued, failed, err
 			}
-			refund(ctx, d, job.ID, nil)
 			h.failUnreadDocument(ctx, job)
 			failed++
 		case taskMissing:
@@ -130,11 +130,11 @@ func (h *reconcileHandler) reconcile(ctx context.Context, now time.Time) (requeu
 				return requeued, failed, err
 			}
 			if task == nil {
+				refund(ctx, d, job.ID, nil)
 				if err := d.Store.FailJob(ctx, job.ID, quizflow.JobError{Code: quizflow.EINTERNAL,
 					Message: "This job was interrupted. Please start it again."}); err != nil {
 					return requeued, failed, err
 				}
-				refund(ctx, d, job.ID, nil)
 				h.failUnreadDocument(ctx, job)
 				failed++
 				continue

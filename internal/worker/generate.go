@@ -120,11 +120,12 @@ func (h *generateHandler) reuse(ctx context.Context, jobID string, doc *quizflow
 		}
 		result = cp.ID
 	}
+	// A reused quiz costs its owner nothing: the unit goes back (before
+	// the job ends, so its end shows the refund; a refund is given once).
+	refund(ctx, d, jobID, nil)
 	if err := d.Store.SucceedJob(ctx, jobID, quizflow.JobResult{QuizID: result}, &usage, q.Warnings); err != nil {
 		return err
 	}
-	// A reused quiz costs its owner nothing: the unit goes back.
-	refund(ctx, d, jobID, nil)
 	d.Metrics.ObserveQuiz(usage)
 	return nil
 }

@@ -204,12 +204,13 @@ func failJobs(d Deps) asynq.MiddlewareFunc {
 			// failure regardless.
 			fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 			defer cancel()
+			// The unit goes back before the job ends, so its end shows it.
+			refund(fctx, d, ref.JobID, err)
 			if ferr := d.Store.FailJob(fctx, ref.JobID, jerr); ferr != nil {
 				d.Log.Error().Err(ferr).Str("job_id", ref.JobID).Msg("record job failure")
 				return ferr // retry, so the failure gets recorded
 			}
 			failedJobUsage(fctx, d, ref.JobID)
-			refund(fctx, d, ref.JobID, err)
 			return err
 		})
 	}
