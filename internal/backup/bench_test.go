@@ -2,7 +2,6 @@ package backup_test
 
 import (
 	"context"
-	"fmt"
 	"testing"
 	"time"
 
@@ -55,5 +54,5 @@ func BenchmarkRestore(b *testing.B) {
 func report(b *testing.B, docs, bytes int64, d time.Duration) {
 	b.ReportMetric(float64(bytes)/1e6/d.Seconds(), "MB/s")
 	b.ReportMetric(float64(docs)/d.Seconds(), "docs/s")
-	b.Log(fmt.Sprintf("%d documents, %.1f MB in %v", docs, float64(bytes)/1e6, d))
+	b.Logf("%d documents, %.1f MB in %v", docs, float64(bytes)/1e6, d)
 }

@@ -60,14 +60,14 @@ func TestHostileFilesThroughAWorker(t *testing.T) {
 	}
 
 	// HTML renamed .docx never reaches a worker.
-	up, err := c.UploadReader(ctx, "lesson.docx", bytes.NewReader(hostile.HTMLPage()), nil)
+	_, err := c.UploadReader(ctx, "lesson.docx", bytes.NewReader(hostile.HTMLPage()), nil)
 	var ae *client.APIError
 	if !errors.As(err, &ae) || ae.Status != http.StatusUnsupportedMediaType || !strings.Contains(ae.Message, "HTML") {
 		t.Errorf("HTML as .docx: %v, want 415 naming HTML", err)
 	}
 
 	// The worker still serves.
-	up, err = c.UploadFile(ctx, fixture(t, "lesson.md"), map[string]string{"question_count": "3"})
+	up, err := c.UploadFile(ctx, fixture(t, "lesson.md"), map[string]string{"question_count": "3"})
 	if err != nil {
 		t.Fatal(err)
 	}
