@@ -35,7 +35,7 @@ func TestScheduledBackupRestores(t *testing.T) {
 		"MONGODB_URI": src.MongoURI, "MONGODB_DATABASE": src.MongoDB, "REDIS_URL": src.RedisURL,
 		"S3_ENDPOINT": src.S3.Endpoint, "S3_BUCKET": src.S3.Bucket, "S3_REGION": src.S3.Region,
 		"S3_ACCESS_KEY_ID": src.S3.AccessKey, "S3_SECRET_ACCESS_KEY": src.S3.SecretKey,
-		"BACKUP_CRON": "@every 2s", "EXTRACT_SANDBOX": "false",
+		"BACKUP_CRON": "@every 2s",
 	}
 	getenv := func(k string) string { return vars[k] }
 	stack := startDev(t, vars)
@@ -56,6 +56,40 @@ func TestScheduledBackupRestores(t *testing.T) {
 	if err != nil || job.Status != quizflow.StatusSucceeded {
 		t.Fatalf("quiz job: %+v, %v", job, err)
 	}
+	// Every question type: the generator wrote four; add the others by
+	// hand, grounded in the document's own text.
+	var text struct{ Pages []quizflow.Page }
+	if err := c.Do(ctx, "GET", "/v1/documents/"+up.Document.ID+"/text", nil, &text); err != nil || len(text.Pages) == 0 {
+		t.Fatalf("document text: %v", err)
+	}
+	page := text.Pages[0]
+	quote := strings.Join(strings.Fields(page.Text)[:8], " ")
+	source := map[string]any{"page": page.Number, "quote": quote}
+	for _, q := range []map[string]any{
+		{"type": "multiple_answer", "prompt": "Which of these does the handbook's first page mention?", "source": source,
+			"options": []map[string]any{{"text": "Its title", "correct": true}, {"text": "Its opening words", "correct": true}, {"text": "A recipe for bread"}}},
+		{"type": "matching", "prompt": "Match each part of the handbook to where it is.", "source": source,
+			"pairs": []map[string]string{{"left": "Title", "right": "First page"}, {"left": "Contents", "right": "Second page"}, {"left": "Index", "right": "Last page"}}},
+		{"type": "essay", "prompt": "Summarise the first page of the handbook in your own words.", "source": source, "answers": []string{quote}},
+	} {
+		if err := c.Do(ctx, "POST", "/v1/quizzes/"+job.Result.QuizID+"/questions", q, nil); err != nil {
+			t.Fatalf("add a %s question: %v", q["type"], err)
+		}
+	}
+	types := map[string]bool{}
+	quiz, err := c.Quiz(ctx, job.Result.QuizID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range quiz.Questions {
+		types[q.Type] = true
+	}
+	for _, typ := range quizflow.QuestionTypes {
+		if !types[typ] {
+			t.Fatalf("the quiz to back up has no %s question (types %v)", typ, types)
+		}
+	}
+
 	var exp struct {
 		Job quizflow.Job `json:"job"`
 	}
