@@ -13,10 +13,14 @@ import (
 const adminUsage = `usage:
   quizflow admin grant EMAIL    make the account with EMAIL an operator (Asynq UI at /admin/queues)
   quizflow admin revoke EMAIL   take operator rights away from it
+  quizflow admin set-plan EMAIL free|pro [--until DATE]
+                                put the account on a plan by hand (comp accounts, servers
+                                without Stripe), until DATE (2006-01-02, 00:00 UTC, or
+                                RFC 3339) or for good; a paid subscription still counts
 
 It works on the database of the configuration in the environment
 (MONGODB_URI, REDIS_URL, ...: the same variables as cmd/api). Every grant and
-revoke is logged.
+revoke, and every plan set, is logged.
 `
 
 // admin runs `quizflow admin grant|revoke EMAIL`: operator rights are
@@ -27,6 +31,9 @@ func admin(ctx context.Context, args []string, getenv func(string) string, stdou
 	fs.Usage = func() { fmt.Fprint(stderr, adminUsage) }
 	if err := fs.Parse(args); err != nil {
 		return errUsage
+	}
+	if fs.NArg() > 0 && fs.Arg(0) == "set-plan" {
+		return setPlan(ctx, fs.Args()[1:], getenv, stdout, stderr)
 	}
 	if fs.NArg() != 2 || (fs.Arg(0) != "grant" && fs.Arg(0) != "revoke") {
 		fmt.Fprint(stderr, adminUsage)
