@@ -137,6 +137,8 @@ func setup(t *testing.T, o options) *drill {
 		"OPENAI_API_KEY": "sk-drill", "OPENAI_BASE_URL": fake.URL, "OPENAI_MODEL": "gpt-4o-mini",
 		"MAX_FILE_SIZE": "10MiB", "MAX_PAGES": "500", "RATE_LIMIT_API_RPM": "off", "BCRYPT_COST": "4",
 		"WORKER_CONCURRENCY": "2", "METRICS_ADDR": "off",
+		// Drills test outages, not plans: no quota or plan bound in the way.
+		"PLAN_FREE_QUIZZES_PER_MONTH": "100000", "PLAN_FREE_MAX_PAGES": "500", "PLAN_FREE_MAX_FILE_SIZE": "10MiB",
 	}}
 	cfg, err := config.FromEnv(func(k string) string { return d.vars[k] })
 	if err != nil {
