@@ -10,18 +10,23 @@ import (
 // readPlans reads the plans' limits (PLAN_FREE_* and PLAN_PRO_*, defaults
 // in quizflow.DefaultPlans), BILLING_GRACE and STRIPE_API_URL, and checks
 // them with the Stripe settings. MAX_FILE_SIZE and MAX_PAGES, when set,
-// cap every plan (a server-wide ceiling); unset, they become the largest
-// plan's, which the API's body limit and the worker's read-back use.
+// are every plan's bound that has no PLAN_<P>_MAX_FILE_SIZE (MAX_PAGES)
+// of its own, and cap those that do (a server-wide ceiling); unset, they
+// become the largest plan's, which the API's body limit and the worker's
+// read-back use.
 func (p *parser) readPlans(c *Config) {
 	def := quizflow.DefaultPlans()
 	c.Plans = quizflow.Plans{Free: p.plan("FREE", def.Free), Pro: p.plan("PRO", def.Pro)}
-	sizeSet := strings.TrimSpace(p.getenv("MAX_FILE_SIZE")) != ""
-	pagesSet := strings.TrimSpace(p.getenv("MAX_PAGES")) != ""
+	isSet := func(name string) bool { return strings.TrimSpace(p.getenv(name)) != "" }
+	sizeSet, pagesSet := isSet("MAX_FILE_SIZE"), isSet("MAX_PAGES")
 	for _, pl := range []*quizflow.Plan{&c.Plans.Free, &c.Plans.Pro} {
-		if sizeSet && pl.MaxFileSize > c.MaxFileSize {
+		pre := "PLAN_" + strings.ToUpper(pl.Name) + "_"
+		// A plan without its own setting takes MAX_FILE_SIZE (MAX_PAGES)
+		// as it is, as before plans existed; one with caps at it.
+		if sizeSet && (pl.MaxFileSize > c.MaxFileSize || !isSet(pre+"MAX_FILE_SIZE")) {
 			pl.MaxFileSize = c.MaxFileSize
 		}
-		if pagesSet && pl.MaxPages > c.MaxPages {
+		if pagesSet && (pl.MaxPages > c.MaxPages || !isSet(pre+"MAX_PAGES")) {
 			pl.MaxPages = c.MaxPages
 		}
 	}

@@ -23,6 +23,7 @@ func TestModelMisbehaviour(t *testing.T) {
 	s := setup(t, withModel(fake), func(o *setupOptions) {
 		o.env["OPENAI_TIMEOUT"] = "300ms"
 		o.env["OPENAI_MAX_RETRIES"] = "2"
+		o.env["PLAN_FREE_QUIZZES_PER_MONTH"] = "100" // more cases than the free plan's 10 quizzes
 	})
 	c := s.user("Misha")
 	ctx := context.Background()

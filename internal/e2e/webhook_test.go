@@ -3,12 +3,15 @@ package e2e_test
 import (
 	"bytes"
 	"context"
+	"io"
+	"mime/quotedprintable"
 	"net/http"
 	"testing"
 	"time"
 
 	"github.com/stripe/stripe-go/v76/webhook"
 
+	"github.com/quizflow/quizflow/internal/embedded"
 	"github.com/quizflow/quizflow/internal/quizflow"
 )
 
@@ -19,7 +22,8 @@ import (
 // ends), a replayed event and two events delivered in reverse order.
 func TestBillingLifecycle(t *testing.T) {
 	rec := &stripeRecorder{}
-	s := setup(t, withStripe(t, rec), withEnv("PLAN_PRO_QUIZZES_PER_MONTH", "2", "BILLING_GRACE", "72h"))
+	s := setup(t, withStripe(t, rec), withEnv("PLAN_PRO_QUIZZES_PER_MONTH", "2", "BILLING_GRACE", "72h"),
+		func(o *setupOptions) { o.smtpSink = true })
 	c := s.user("Subscriber")
 	u := whoami(t, c)
 	const cus, sub = "cus_life", "sub_life"
@@ -141,13 +145,39 @@ func TestBillingLifecycle(t *testing.T) {
 	if d := listIDs(t, c, "/v1/documents", "documents"); len(d) != 3 {
 		t.Errorf("%d documents, want 3: nothing is deleted on downgrade", len(d))
 	}
+	// Billing mail, once per event: started, payment failed with a portal
+	// link, ended.
+	for _, want := range []struct{ subject, body string }{
+		{"Welcome to QuizFlow Pro", "Pro limits apply"},
+		{"Your QuizFlow payment failed", "Update your card"},
+		{"Your QuizFlow Pro subscription has ended", "free plan"},
+	} {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		m, err := s.env.SMTP.WaitFor(ctx, func(m embedded.Message) bool {
+			return bytes.Contains(m.Data, []byte("Subject: "+want.subject))
+		})
+		cancel()
+		if err != nil {
+			t.Errorf("no %q mail: %v", want.subject, err)
+			continue
+		}
+		text, _ := io.ReadAll(quotedprintable.NewReader(bytes.NewReader(m.Data)))
+		if len(m.To) != 1 || m.To[0] != u.Email || !bytes.Contains(text, []byte(want.body)) {
+			t.Errorf("%q mail to %v: %s", want.subject, m.To, text)
+		}
+		// The portal session stripe-mock made (its fixture's URL), not
+		// the fallback.
+		if want.subject == "Your QuizFlow payment failed" && (!bytes.Contains(text, []byte("Update your card: https://")) || !bytes.Contains(text, []byte("/session/"))) {
+			t.Errorf("payment failed mail has no portal link: %s", text)
+		}
+	}
 }
 
 // TestBillingWebhookRefused: a forged signature, a stale timestamp and a
 // body changed after signing are all 400 and change nothing.
 func TestBillingWebhookRefused(t *testing.T) {
 	rec := &stripeRecorder{}
-	s := setup(t, withStripe(t, rec))
+	s := setup(t, withStripe(t, rec), withMetricsToken(testMetricsToken))
 	c := s.user("Forger")
 	u := whoami(t, c)
 	ev := stripeEvent{ID: "evt_forged", Type: "checkout.session.completed", Created: time.Now(), Object: map[string]any{
@@ -190,6 +220,13 @@ func TestBillingWebhookRefused(t *testing.T) {
 	// The same event properly signed is accepted.
 	if o := s.send(t, ev); o != "applied" {
 		t.Errorf("signed: %s", o)
+	}
+	mfs := scrapeMetrics(t, s.url+"/metrics", testMetricsToken)
+	if got, _ := metricValue(mfs, "quizflow_billing_events_total", map[string]string{"type": "unverified", "outcome": "invalid"}); got != 4 {
+		t.Errorf("invalid webhooks counted %v, want 4", got)
+	}
+	if got, _ := metricValue(mfs, "quizflow_billing_events_total", map[string]string{"type": "checkout.session.completed", "outcome": "applied"}); got != 1 {
+		t.Errorf("applied checkout events counted %v, want 1", got)
 	}
 }
 
