@@ -425,6 +425,17 @@ func (p *proc) countLogged(parts ...string) int {
 	return n
 }
 
+// linesWith returns the lines of the process's output that contain s.
+func (p *proc) linesWith(s string) []string {
+	var out []string
+	for _, line := range strings.Split(p.out.String(), "\n") {
+		if strings.Contains(line, s) {
+			out = append(out, line)
+		}
+	}
+	return out
+}
+
 // tailBuffer keeps the last max bytes written to it; safe for concurrent use.
 type tailBuffer struct {
 	mu  sync.Mutex
