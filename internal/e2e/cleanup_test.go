@@ -58,7 +58,8 @@ func TestCleanupTask(t *testing.T) {
 
 // TestCleanupExpiresGrowingRecords: the cleanup task also removes mailed
 // tokens past their expiry, message records past a month and per-call
-// usage records past 90 days, and keeps the recent ones.
+// usage records past 90 days, and quota units and billing events past
+// 400 days, and keeps the recent ones.
 func TestCleanupExpiresGrowingRecords(t *testing.T) {
 	s := setup(t)
 	ctx := context.Background()
@@ -72,6 +73,14 @@ func TestCleanupExpiresGrowingRecords(t *testing.T) {
 		"emails": {
 			bson.M{"_id": "old", "kind": "quiz_ready", "status": "sent", "created_at": now.Add(-31 * 24 * time.Hour)},
 			bson.M{"_id": "live", "kind": "quiz_ready", "status": "sent", "created_at": now.Add(-24 * time.Hour)},
+		},
+		"quota_slots": {
+			bson.M{"_id": "old", "counter": "c", "created_at": now.Add(-401 * 24 * time.Hour)},
+			bson.M{"_id": "live", "counter": "c", "created_at": now.Add(-30 * 24 * time.Hour)},
+		},
+		"billing_events": {
+			bson.M{"_id": "evt_old", "type": "invoice.paid", "received_at": now.Add(-401 * 24 * time.Hour)},
+			bson.M{"_id": "evt_live", "type": "invoice.paid", "received_at": now.Add(-24 * time.Hour)},
 		},
 		"llm_calls": {
 			bson.M{"_id": "job_a/old", "job_id": "job_a", "calls": 1, "at": now.Add(-91 * 24 * time.Hour)},
@@ -90,7 +99,7 @@ func TestCleanupExpiresGrowingRecords(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitQueuesEmpty(t, s)
-	for _, col := range []string{"mail_tokens", "emails", "llm_calls"} {
+	for _, col := range []string{"mail_tokens", "emails", "llm_calls", "quota_slots", "billing_events"} {
 		cur, err := db.Collection(col).Find(ctx, bson.M{})
 		if err != nil {
 			t.Fatal(err)

@@ -161,7 +161,7 @@ func (s *Store) ChargeQuota(ctx context.Context, chargeID, key string, limit int
 			return false, fmt.Errorf("charge quota: %w", err)
 		}
 		_, _ = s.db.Collection(colQuotaCounters).UpdateOne(ctx, bson.M{"_id": key},
-			bson.M{"$set": bson.M{"next": n + 1}}, options.UpdateOne().SetUpsert(true))
+			bson.M{"$set": bson.M{"next": n + 1, "updated_at": now}}, options.UpdateOne().SetUpsert(true))
 		_, err = s.db.Collection(colQuotaCharges).InsertOne(ctx, bson.M{"_id": chargeID, "slot": slot, "created_at": now})
 		if err == nil {
 			return true, nil
@@ -287,4 +287,27 @@ func (s *Store) CustomerUser(ctx context.Context, customerID string) (string, er
 // ENOTFOUND if the user is gone.
 func (s *Store) SetUserPlan(ctx context.Context, id, plan string) error {
 	return s.updateUser(ctx, bson.M{"_id": id}, bson.M{"plan": plan})
+}
+
+// DeleteBillingRecordsBefore removes the records of quota periods, billing
+// events and subscription version claims made before before, and returns
+// how many. Quota periods last a month (a year at most for a yearly Pro
+// plan), Stripe retries an event for three days, and a version claim only
+// has to outlive the events that race for it; the subscription itself and
+// the customer link are kept.
+func (s *Store) DeleteBillingRecordsBefore(ctx context.Context, before time.Time) (int64, error) {
+	var n int64
+	for _, d := range []struct {
+		col, field string
+	}{
+		{colQuotaSlots, "created_at"}, {colQuotaCharges, "created_at"}, {colQuotaCounters, "updated_at"},
+		{colBillingEvents, "received_at"}, {colSubscriptionVersions, "at"},
+	} {
+		res, err := s.db.Collection(d.col).DeleteMany(ctx, bson.M{d.field: bson.M{"$lt": before}})
+		if err != nil {
+			return n, fmt.Errorf("delete old %s: %w", d.col, err)
+		}
+		n += res.DeletedCount
+	}
+	return n, nil
 }

@@ -31,11 +31,16 @@ const (
 	// keepCalls is how long the per-call usage records are kept; the sum
 	// stays on the job.
 	keepCalls = 90 * 24 * time.Hour
+	// keepBilling is how long quota units, billing events and
+	// subscription version claims are kept: past the longest billing
+	// period (a year) with a margin.
+	keepBilling = 400 * 24 * time.Hour
 )
 
 // cleanupHandler removes expired records: refresh tokens past their
 // expiry, then the logins (token families) left without any, expired mail
-// tokens, old message records and old per-call usage records.
+// tokens, old message records, old per-call usage records and the quota
+// and billing event records of long-past periods.
 type cleanupHandler struct{ d Deps }
 
 // reconcileHandler, every minute, brings jobs whose task was lost or
@@ -70,7 +75,11 @@ func (h *cleanupHandler) ProcessTask(ctx context.Context, t *asynq.Task) error {
 	if err != nil {
 		return err
 	}
-	h.d.Log.Info().Int64("refresh_tokens", n).Int64("token_families", fams).Int64("mail_tokens", mailTokens).
+	billing, err := h.d.Tokens.DeleteBillingRecordsBefore(ctx, p.Slot.Add(-keepBilling))
+	if err != nil {
+		return err
+	}
+	h.d.Log.Info().Int64("billing_records", billing).Int64("refresh_tokens", n).Int64("token_families", fams).Int64("mail_tokens", mailTokens).
 		Int64("emails", emails).Int64("llm_calls", calls).Time("slot", p.Slot).Msg("cleanup done")
 	return nil
 }

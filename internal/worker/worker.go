@@ -91,6 +91,9 @@ type TokenStore interface {
 	DeleteEmailsBefore(ctx context.Context, before time.Time) (int64, error)
 	// DeleteCallsBefore removes per-call usage records made before before.
 	DeleteCallsBefore(ctx context.Context, before time.Time) (int64, error)
+	// DeleteBillingRecordsBefore removes quota units, billing events and
+	// subscription version claims made before before.
+	DeleteBillingRecordsBefore(ctx context.Context, before time.Time) (int64, error)
 }
 
 // UsageStore keeps the usage of a job's model calls (*mongostore.Store).
