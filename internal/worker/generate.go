@@ -95,6 +95,7 @@ func (h *generateHandler) ProcessTask(ctx context.Context, t *asynq.Task) error 
 	if err := d.Store.SucceedJob(ctx, p.JobID, quizflow.JobResult{QuizID: q.ID}, &usage, res.Warnings); err != nil {
 		return err
 	}
+	calls.settle(ctx, usage)
 	// Counted once the job has succeeded, so a retry after a failed
 	// SucceedJob does not count the quiz twice. (Its calls were counted
 	// as they completed.)

@@ -96,7 +96,11 @@ func (h *regenerateHandler) ProcessTask(ctx context.Context, t *asynq.Task) erro
 		// Done by an earlier run that stopped before finishing the job.
 		return d.Store.SucceedJob(ctx, p.JobID, result, nil, nil)
 	case err == nil:
-		return d.Store.SucceedJob(ctx, p.JobID, result, &usage, res.Warnings)
+		if err := d.Store.SucceedJob(ctx, p.JobID, result, &usage, res.Warnings); err != nil {
+			return err
+		}
+		calls.settle(ctx, usage)
+		return nil
 	}
 	return err
 }

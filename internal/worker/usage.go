@@ -59,6 +59,7 @@ func (r *callRecorder) record(u quizflow.Usage) {
 	for attempt := 0; ; attempt++ {
 		err := r.d.Usage.RecordCall(ctx, r.jobID, key, u)
 		if err == nil {
+			r.lateCall(ctx)
 			return
 		}
 		if attempt >= 2 || sleep(ctx, 100*time.Millisecond<<attempt) != nil {
@@ -67,6 +68,39 @@ func (r *callRecorder) record(u quizflow.Usage) {
 				Msg("record model call usage: the job's usage will miss this call")
 			return
 		}
+	}
+}
+
+// lateCall brings the stored usage of a job that has already ended up to
+// date with a call that completed after it ended: two deliveries of one
+// task can run at once (after a lease expiry), and the one that finished
+// stored the sum of the calls recorded by then. The finisher re-reads the
+// sum after storing it (settle), and a late call reads the job's status
+// after recording itself, so whichever comes second sees the other.
+func (r *callRecorder) lateCall(ctx context.Context) {
+	job, err := r.d.Store.Job(ctx, r.jobID, "")
+	if err != nil || (job.Status != quizflow.StatusSucceeded && job.Status != quizflow.StatusFailed) {
+		return
+	}
+	var stored quizflow.Usage
+	if job.Usage != nil {
+		stored = *job.Usage
+	}
+	r.settle(ctx, stored)
+}
+
+// settle stores the job's usage again if the sum of its recorded calls is
+// no longer the stored one (see lateCall); best effort, logged.
+func (r *callRecorder) settle(ctx context.Context, stored quizflow.Usage) {
+	if r.d.Usage == nil {
+		return
+	}
+	u, err := r.total(ctx, stored)
+	if err == nil && (u.Calls != stored.Calls || u.PromptTokens != stored.PromptTokens || u.CompletionTokens != stored.CompletionTokens) {
+		err = r.d.Usage.SetJobUsage(ctx, r.jobID, u)
+	}
+	if err != nil && quizflow.ErrorCode(err) != quizflow.ENOTFOUND {
+		r.d.Log.Warn().Err(err).Str("job_id", r.jobID).Msg("bring a finished job's usage up to date")
 	}
 }
 
