@@ -8,7 +8,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -70,9 +69,10 @@ func binary(t testing.TB, name string) string {
 			return
 		}
 		bins.dir = dir
-		gocmd := "go"
-		if p := filepath.Join(runtime.GOROOT(), "bin", "go"); fileExists(p) {
-			gocmd = p
+		gocmd, err := exec.LookPath("go")
+		if err != nil {
+			bins.err = fmt.Errorf("the drills build the worker with the go command: %w", err)
+			return
 		}
 		cmd := exec.Command(gocmd, "build", "-o", dir+string(os.PathSeparator),
 			"github.com/quizflow/quizflow/cmd/worker", "github.com/quizflow/quizflow/cmd/scheduler")
@@ -85,8 +85,6 @@ func binary(t testing.TB, name string) string {
 	}
 	return filepath.Join(bins.dir, name)
 }
-
-func fileExists(p string) bool { _, err := os.Stat(p); return err == nil }
 
 // Settings of the drills' processes.
 const (

@@ -285,7 +285,7 @@ func TestRedisRestartedEmpty(t *testing.T) {
 		ups = append(ups, d.upload(c, fmt.Sprintf("ext-%d.md", i), lesson(300+i), 3))
 	}
 
-	r = restartRedis(t, r, embedded.RedisOptions{})
+	restartRedis(t, r, embedded.RedisOptions{})
 	restarted := time.Now()
 	for _, up := range ups {
 		for _, q := range []string{jobs.QueueExtract, jobs.QueueGenerate} {
