@@ -3,6 +3,7 @@ package export
 import (
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/quizflow/quizflow/internal/quizflow"
 )
@@ -23,11 +24,13 @@ import (
 // choice to points/correct and each wrong one to -points/wrong, bounded to
 // [0, points]; matching maps each correct directedPair to points/pairs.
 // Essays are scored by hand; a model answer goes to a rubricBlock for
-// scorers. With IncludeFeedback the explanation is a modalFeedback shown
-// after the attempt, which needs the FEEDBACK outcome set, so such items
-// carry map_response's rules inline plus that assignment instead of the
-// template reference. ShuffleAnswers sets shuffle="true" on choice and
-// match interactions.
+// scorers. With IncludeFeedback the explanation is a general modalFeedback
+// (identifier general_fb) shown after the attempt, which needs the FEEDBACK
+// outcome set, so such items carry map_response's rules inline plus that
+// assignment instead of the template reference. True/false items always
+// carry their rules inline (see qti21TFResponse). Each assessmentItemRef
+// carries the question's points as its weight. ShuffleAnswers sets
+// shuffle="true" on choice and match interactions.
 func init() {
 	register(&formatDef{
 		Format: Format{
@@ -73,9 +76,12 @@ func renderQTI21(r *run) ([]byte, error) {
 	t.close("defaultValue")
 	t.close("outcomeDeclaration")
 	t.open("testPart", "identifier", "part1", "navigationMode", "nonlinear", "submissionMode", "simultaneous")
-	t.open("assessmentSection", "identifier", "section1", "title", r.title, "visible", "true")
+	// visible="false": Canvas turns a visible section's title into a text-only question.
+	t.open("assessmentSection", "identifier", "section1", "title", r.title, "visible", "false")
 	for i, id := range itemIDs {
-		t.empty("assessmentItemRef", "identifier", id, "href", hrefs[i])
+		t.open("assessmentItemRef", "identifier", id, "href", hrefs[i])
+		t.empty("weight", "identifier", "POINTS", "value", formatPoints(r.items[i].Points))
+		t.close("assessmentItemRef")
 	}
 	t.close("assessmentSection")
 	t.close("testPart")
@@ -105,6 +111,13 @@ func renderQTI21(r *run) ([]byte, error) {
 	m.close("resource")
 	for i, id := range itemIDs {
 		m.open("resource", "identifier", id, "type", "imsqti_item_xmlv2p1", "href", hrefs[i])
+		if t := qti21InteractionType(&r.items[i].Q); t != "" {
+			m.open("metadata")
+			m.open("qtiMetadata", "xmlns", nsQTI21)
+			m.leaf("interactionType", t)
+			m.close("qtiMetadata")
+			m.close("metadata")
+		}
 		m.empty("file", "href", hrefs[i])
 		m.close("resource")
 	}
@@ -115,10 +128,67 @@ func renderQTI21(r *run) ([]byte, error) {
 	return buildZip(all)
 }
 
+// What importers read, from their source (see IMPORTING.md):
+//
+//   - Canvas (gems/plugins/qti_exporter, Qti::AssessmentTestConverter) takes
+//     a question's points from the <weight> of its assessmentItemRef and
+//     ignores MAXSCORE; every other item defaults to 1 point. QTI 2.1 applies
+//     a weight only where the test names it (testVariables weightIdentifier),
+//     and our test sums unweighted SCOREs that are already in points, so the
+//     weight informs importers without scaling the score twice.
+//   - Canvas files a modalFeedback as general feedback when its identifier
+//     matches /general_|_all/ (right- and wrong-answer feedback by
+//     /correct/ and /wrong|incorrect/); any other identifier is dropped.
+//   - Canvas classifies a choice item as true/false only when a response
+//     condition matches a variable whose identifier starts with TF and the
+//     two choices read True and False.
+//   - Canvas reads the accepted answers of text entry from correctResponse
+//     only (not the mapping), so correctResponse lists every accepted answer
+//     and the mapping maps each of them to the full points.
+//   - Canvas takes a matching item's text from <p> and <div> children of
+//     itemBody only, never from the interaction's prompt; it reads a choice
+//     holding one text node as already-escaped HTML unless the text sits in
+//     <div class="text">.
+const (
+	qti21FeedbackID = "general_fb"
+	qti21TFResponse = "TF_RESPONSE"
+)
+
 // qti21Mapping is one mapEntry: key and value in points.
 type qti21Mapping struct {
 	key   string
 	value float64
+}
+
+// qti21InteractionType is the interaction named in the manifest's
+// qtiMetadata for the item, or "" for none. Short answers name
+// extendedTextInteraction: the item holds a one-line textEntryInteraction,
+// but Canvas sends text entry items to fill in multiple blanks (appending
+// "[RESPONSE]" to the text) unless the manifest says otherwise, and reads an
+// extended text item with accepted answers as a short answer. Fill in the
+// blank names nothing: Canvas only reads the blank and its answers when it
+// finds the textEntryInteraction itself (a named textEntryInteraction takes
+// it down a path that finds no answers).
+func qti21InteractionType(q *quizflow.Question) string {
+	switch q.Type {
+	case quizflow.MultipleChoice, quizflow.MultipleAnswer, quizflow.TrueFalse:
+		return "choiceInteraction"
+	case quizflow.ShortAnswer, quizflow.Essay:
+		return "extendedTextInteraction"
+	case quizflow.Matching:
+		return "matchInteraction"
+	}
+	return ""
+}
+
+// qti21PlainText writes text that importers must show literally as XHTML:
+// one line goes in <div class="text"> (Canvas then reads it as text, not as
+// escaped HTML); several lines keep their <br/>, which Canvas reads as HTML.
+func qti21PlainText(s string) string {
+	if !strings.Contains(s, "\n") {
+		return `<div class="text">` + xmlText(s) + `</div>`
+	}
+	return xhtmlText(s)
 }
 
 func (r *run) qti21Item(it *item, id string) []byte {
@@ -133,6 +203,7 @@ func (r *run) qti21Item(it *item, id string) []byte {
 		lower, upper          string
 		caseSensitive         string
 	)
+	responseID := "RESPONSE"
 	choiceID := func(i int) string { return letter(i) }
 	answers := nonEmpty(q.Answers)
 	switch q.Type {
@@ -158,6 +229,7 @@ func (r *run) qti21Item(it *item, id string) []byte {
 		}
 		lower, upper = "0", formatPoints(it.Points)
 	case quizflow.TrueFalse:
+		responseID = qti21TFResponse
 		cardinality, baseType = "single", "identifier"
 		v, _ := truth(q)
 		key := "false"
@@ -167,9 +239,16 @@ func (r *run) qti21Item(it *item, id string) []byte {
 		correct = []string{key}
 		mapping = []qti21Mapping{{key, it.Points}}
 	case quizflow.ShortAnswer, quizflow.FillInBlank:
+		// Every accepted answer is a correct response and maps to the full
+		// points; matching ignores case, as the LMSs' short answers do.
 		cardinality, baseType, caseSensitive = "single", "string", "false"
-		correct = answers[:1]
+		seen := map[string]bool{}
 		for _, a := range answers {
+			if seen[a] {
+				continue
+			}
+			seen[a] = true
+			correct = append(correct, a)
 			mapping = append(mapping, qti21Mapping{a, it.Points})
 		}
 	case quizflow.Matching:
@@ -189,7 +268,7 @@ func (r *run) qti21Item(it *item, id string) []byte {
 	w.open("assessmentItem", "xmlns", nsQTI21, "xmlns:xsi", nsXSI,
 		"xsi:schemaLocation", nsQTI21+" "+qti21Schema,
 		"identifier", id, "title", fmt.Sprintf("Question %d", it.N), "adaptive", "false", "timeDependent", "false")
-	w.open("responseDeclaration", "identifier", "RESPONSE", "cardinality", cardinality, "baseType", baseType)
+	w.open("responseDeclaration", "identifier", responseID, "cardinality", cardinality, "baseType", baseType)
 	if len(correct) > 0 {
 		w.open("correctResponse")
 		for _, c := range correct {
@@ -239,7 +318,7 @@ func (r *run) qti21Item(it *item, id string) []byte {
 		if q.Type == quizflow.MultipleAnswer {
 			max = "0"
 		}
-		w.open("choiceInteraction", "responseIdentifier", "RESPONSE", "shuffle", shuffle, "maxChoices", max)
+		w.open("choiceInteraction", "responseIdentifier", responseID, "shuffle", shuffle, "maxChoices", max)
 		prompt()
 		if q.Type == quizflow.TrueFalse {
 			w.leaf("simpleChoice", "True", "identifier", "true")
@@ -257,12 +336,13 @@ func (r *run) qti21Item(it *item, id string) []byte {
 		before, after := splitBlank(q.Prompt)
 		w.raw("p", xhtmlText(before)+`<textEntryInteraction responseIdentifier="RESPONSE" expectedLength="15"/>`+xhtmlText(after))
 	case quizflow.Matching:
+		// The question text stands before the interaction (see above).
+		w.raw("p", xhtmlText(q.Prompt))
 		rights := qti21Rights(q)
 		w.open("matchInteraction", "responseIdentifier", "RESPONSE", "shuffle", shuffle, "maxAssociations", strconv.Itoa(len(q.Pairs)))
-		prompt()
 		w.open("simpleMatchSet")
 		for i, p := range q.Pairs {
-			w.raw("simpleAssociableChoice", xhtmlText(p.Left), "identifier", fmt.Sprintf("L%d", i+1), "matchMax", "1")
+			w.raw("simpleAssociableChoice", qti21PlainText(p.Left), "identifier", fmt.Sprintf("L%d", i+1), "matchMax", "1")
 		}
 		w.close("simpleMatchSet")
 		w.open("simpleMatchSet")
@@ -291,7 +371,30 @@ func (r *run) qti21Item(it *item, id string) []byte {
 	w.close("itemBody")
 
 	scored := q.Type != quizflow.Essay
+	setScore := func(value func()) {
+		w.open("setOutcomeValue", "identifier", "SCORE")
+		value()
+		w.close("setOutcomeValue")
+	}
 	switch {
+	case q.Type == quizflow.TrueFalse:
+		// match_correct's rules with the points as the score, written out
+		// so that the condition names the TF response (see above).
+		w.open("responseProcessing")
+		w.open("responseCondition")
+		w.open("responseIf")
+		w.open("match")
+		w.empty("variable", "identifier", responseID)
+		w.leaf("baseValue", correct[0], "baseType", "identifier")
+		w.close("match")
+		setScore(func() { w.leaf("baseValue", formatPoints(it.Points), "baseType", "float") })
+		w.close("responseIf")
+		w.open("responseElse")
+		setScore(func() { w.leaf("baseValue", "0", "baseType", "float") })
+		w.close("responseElse")
+		w.close("responseCondition")
+		r.qti21SetFeedback(w, fb)
+		w.close("responseProcessing")
 	case fb != "":
 		w.open("responseProcessing")
 		if scored {
@@ -299,29 +402,35 @@ func (r *run) qti21Item(it *item, id string) []byte {
 			w.open("responseCondition")
 			w.open("responseIf")
 			w.open("isNull")
-			w.empty("variable", "identifier", "RESPONSE")
+			w.empty("variable", "identifier", responseID)
 			w.close("isNull")
-			w.open("setOutcomeValue", "identifier", "SCORE")
-			w.leaf("baseValue", "0", "baseType", "float")
-			w.close("setOutcomeValue")
+			setScore(func() { w.leaf("baseValue", "0", "baseType", "float") })
 			w.close("responseIf")
 			w.open("responseElse")
-			w.open("setOutcomeValue", "identifier", "SCORE")
-			w.empty("mapResponse", "identifier", "RESPONSE")
-			w.close("setOutcomeValue")
+			setScore(func() { w.empty("mapResponse", "identifier", responseID) })
 			w.close("responseElse")
 			w.close("responseCondition")
 		}
-		w.open("setOutcomeValue", "identifier", "FEEDBACK")
-		w.leaf("baseValue", "EXPLANATION", "baseType", "identifier")
-		w.close("setOutcomeValue")
+		r.qti21SetFeedback(w, fb)
 		w.close("responseProcessing")
-		w.raw("modalFeedback", xhtmlText(fb), "outcomeIdentifier", "FEEDBACK", "identifier", "EXPLANATION", "showHide", "show")
 	case scored:
 		w.empty("responseProcessing", "template", mapResponseTmpl)
 	}
+	if fb != "" {
+		w.raw("modalFeedback", qti21PlainText(fb), "outcomeIdentifier", "FEEDBACK", "identifier", qti21FeedbackID, "showHide", "show")
+	}
 	w.close("assessmentItem")
 	return w.bytes()
+}
+
+// qti21SetFeedback shows the general feedback after every attempt.
+func (r *run) qti21SetFeedback(w *xmlWriter, fb string) {
+	if fb == "" {
+		return
+	}
+	w.open("setOutcomeValue", "identifier", "FEEDBACK")
+	w.leaf("baseValue", qti21FeedbackID, "baseType", "identifier")
+	w.close("setOutcomeValue")
 }
 
 // qti21Rights gives each distinct right-hand text of a matching question

@@ -70,8 +70,13 @@ var qti21TextEntry = regexp.MustCompile(`<textEntryInteraction [^>]*/>`)
 
 // xhtmlToText turns XHTML content as the exporter writes it back into text.
 func xhtmlToText(s string) string {
+	if m := qti21TextDiv.FindStringSubmatch(s); m != nil {
+		s = m[1]
+	}
 	return html.UnescapeString(strings.ReplaceAll(s, "<br/>", "\n"))
 }
+
+var qti21TextDiv = regexp.MustCompile(`^<div class="text">(.*)</div>$`)
 
 // readQTI21Item parses one QTI 2.1 item.
 func readQTI21Item(t *testing.T, data []byte) (parsed, qti21ItemDoc) {
@@ -117,7 +122,11 @@ func readQTI21Item(t *testing.T, data []byte) (parsed, qti21ItemDoc) {
 		}
 	case b.Match != nil:
 		p.Type = quizflow.Matching
-		p.Prompt = xhtmlToText(b.Match.Prompt.Inner)
+		if len(b.Ps) != 1 || b.Match.Prompt.Inner != "" {
+			t.Errorf("qti21: matching item %s: prompt not in one <p> before the interaction", doc.Identifier)
+		} else {
+			p.Prompt = xhtmlToText(b.Ps[0].Inner)
+		}
 		rights := map[string]string{}
 		for _, c := range b.Match.Sets[1].Choices {
 			rights[c.ID] = xhtmlToText(c.Inner)
@@ -161,7 +170,7 @@ func readQTI21Item(t *testing.T, data []byte) (parsed, qti21ItemDoc) {
 	if p.Type != quizflow.Essay {
 		if doc.RP == nil {
 			t.Errorf("qti21: item %s has no responseProcessing", doc.Identifier)
-		} else if doc.RP.Template == "" && !strings.Contains(doc.RP.Inner, "<mapResponse") {
+		} else if doc.RP.Template == "" && !strings.Contains(doc.RP.Inner, "<mapResponse") && p.Type != quizflow.TrueFalse {
 			t.Errorf("qti21: item %s neither uses a template nor maps the response", doc.Identifier)
 		}
 		// The mapping scores in points: the best answer is worth them all.
@@ -251,7 +260,7 @@ func TestQTI21ParseBack(t *testing.T) {
 		}
 		checkParsed(t, "qti21", got, want(quiz, opts, expectation{points: true, feedback: true, essayAnswers: true}))
 		for _, d := range docs {
-			if !opts.IncludeFeedback && d.RP != nil && d.RP.Template != mapResponseTmpl {
+			if !opts.IncludeFeedback && d.RP != nil && d.RP.Template != mapResponseTmpl && d.Body.Choice != nil && d.Body.Choice.Choices[0].ID != "true" {
 				t.Errorf("item %s: responseProcessing template %q", d.Identifier, d.RP.Template)
 			}
 		}
