@@ -110,12 +110,32 @@ func (s *Store) SetEmailVerified(ctx context.Context, id, key string) (bool, err
 // SetEmail changes user id's address to email (canonical key), unverified
 // and with no bounce recorded. It returns ECONFLICT if another account
 // has the address, ENOTFOUND if the user is gone.
+//
+// The new address's key record is claimed first and the old one released
+// last, so a crash in between leaves only key records that readers see as
+// stale.
 func (s *Store) SetEmail(ctx context.Context, id, email, key string) error {
-	err := s.updateUser(ctx, bson.M{"_id": id}, bson.M{"email": email, "email_key": key, "email_verified": false, "email_status": quizflow.EmailOK})
-	if mongo.IsDuplicateKeyError(err) {
-		return quizflow.Errorf(quizflow.ECONFLICT, "An account with this email already exists.")
+	old, err := s.UserByID(ctx, id)
+	if err != nil {
+		return err
 	}
-	return err
+	if err := s.claimEmailKey(ctx, key, id); err != nil {
+		return err
+	}
+	err = s.updateUser(ctx, bson.M{"_id": id}, bson.M{"email": email, "email_key": key, "email_verified": false, "email_status": quizflow.EmailOK})
+	if mongo.IsDuplicateKeyError(err) {
+		if rerr := s.repairEmailKey(ctx, key, id); rerr != nil {
+			return rerr
+		}
+		return errEmailTaken
+	}
+	if err != nil {
+		return err
+	}
+	if old.EmailKey != "" && old.EmailKey != key {
+		return s.releaseEmailKey(ctx, old.EmailKey, id)
+	}
+	return nil
 }
 
 // SetEmailStatus records status (quizflow.EmailBouncing) on user id if its

@@ -25,17 +25,29 @@ func (s *Store) SaveQuiz(ctx context.Context, q *quizflow.Quiz) error {
 	if q.Version == 0 {
 		q.Version = 1
 	}
-	col, rec := s.db.Collection(colQuizzes), newQuizRecord(q)
-	_, err := col.ReplaceOne(ctx, bson.M{"_id": q.ID}, rec, options.Replace().SetUpsert(true))
-	if mongo.IsDuplicateKeyError(err) {
-		// Two deliveries upserted the same new quiz at once and the other
-		// inserted first: the record exists now, so replacing it is safe.
-		_, err = col.ReplaceOne(ctx, bson.M{"_id": q.ID}, rec)
+	if q.CacheKey != "" {
+		// The key first: a crash before the quiz is written leaves a key
+		// pointing at a missing quiz, which QuizByCacheKey treats as absent.
+		key := quizCacheKeyRecord{ID: q.CacheKey, OwnerID: q.OwnerID, QuizID: q.ID}
+		if err := upsertByID(ctx, s.db.Collection(colQuizCacheKeys), key.ID, key); err != nil {
+			return fmt.Errorf("save quiz cache key: %w", err)
+		}
 	}
-	if err != nil {
+	if err := upsertByID(ctx, s.db.Collection(colQuizzes), q.ID, newQuizRecord(q)); err != nil {
 		return fmt.Errorf("save quiz: %w", err)
 	}
 	return nil
+}
+
+// upsertByID writes rec as the record with _id id, replacing any.
+func upsertByID(ctx context.Context, col *mongo.Collection, id string, rec any) error {
+	_, err := col.ReplaceOne(ctx, bson.M{"_id": id}, rec, options.Replace().SetUpsert(true))
+	if mongo.IsDuplicateKeyError(err) {
+		// Two writers upserted the same new record at once and the other
+		// inserted first: the record exists now, so replacing it is safe.
+		_, err = col.ReplaceOne(ctx, bson.M{"_id": id}, rec)
+	}
+	return err
 }
 
 // UpdateQuiz replaces q if its stored version is still q.Version, and bumps
@@ -74,31 +86,71 @@ func (s *Store) Quizzes(ctx context.Context, owner string, p quizflow.PageReques
 }
 
 // QuizByCacheKey returns owner's newest quiz made with cache key key, or
-// ENOTFOUND.
+// ENOTFOUND. Two reads by _id: the key record, then the quiz it names; a
+// key whose quiz is gone, or no longer carries the key, is absent.
 func (s *Store) QuizByCacheKey(ctx context.Context, owner, key string) (*quizflow.Quiz, error) {
-	var r quizRecord
-	err := s.db.Collection(colQuizzes).FindOne(ctx, bson.M{"owner_id": owner, "cache_key": key},
-		options.FindOne().SetSort(bson.D{{Key: "created_at", Value: -1}})).Decode(&r)
-	if err != nil {
+	var k quizCacheKeyRecord
+	if err := s.db.Collection(colQuizCacheKeys).FindOne(ctx, bson.M{"_id": key}).Decode(&k); err != nil {
 		return nil, notFound(err, "quiz")
 	}
-	q := r.domain()
-	return &q, nil
+	if k.OwnerID != owner {
+		return nil, quizflow.Errorf(quizflow.ENOTFOUND, "quiz not found")
+	}
+	q, err := s.Quiz(ctx, k.QuizID, owner)
+	if err != nil {
+		return nil, err
+	}
+	if q.CacheKey != key {
+		return nil, quizflow.Errorf(quizflow.ENOTFOUND, "quiz not found")
+	}
+	return q, nil
 }
 
-// DeleteQuizzesOfDocument removes owner's quizzes made from document docID.
+// DeleteQuizzesOfDocument removes owner's quizzes made from document docID,
+// and then the cache keys that point at them.
 func (s *Store) DeleteQuizzesOfDocument(ctx context.Context, owner, docID string) error {
-	_, err := s.db.Collection(colQuizzes).DeleteMany(ctx, bson.M{"owner_id": owner, "document_id": docID})
-	if err != nil && !errors.Is(err, mongo.ErrNoDocuments) {
+	col := s.db.Collection(colQuizzes)
+	cur, err := col.Find(ctx, bson.M{"owner_id": owner, "document_id": docID},
+		options.Find().SetProjection(bson.M{"_id": 1, "cache_key": 1}))
+	if err != nil {
+		return fmt.Errorf("find quizzes: %w", err)
+	}
+	var recs []quizRecord
+	if err := cur.All(ctx, &recs); err != nil {
+		return fmt.Errorf("read quizzes: %w", err)
+	}
+	if _, err := col.DeleteMany(ctx, bson.M{"owner_id": owner, "document_id": docID}); err != nil && !errors.Is(err, mongo.ErrNoDocuments) {
 		return fmt.Errorf("delete quizzes: %w", err)
+	}
+	for _, r := range recs {
+		if err := s.deleteQuizCacheKey(ctx, r.CacheKey, r.ID); err != nil {
+			return err
+		}
 	}
 	return nil
 }
 
-// DeleteQuiz removes quiz id.
+// DeleteQuiz removes quiz id, and then the cache key pointing at it.
 func (s *Store) DeleteQuiz(ctx context.Context, id string) error {
+	var r quizRecord
+	err := s.db.Collection(colQuizzes).FindOne(ctx, bson.M{"_id": id},
+		options.FindOne().SetProjection(bson.M{"_id": 1, "cache_key": 1})).Decode(&r)
+	if err != nil && !errors.Is(err, mongo.ErrNoDocuments) {
+		return fmt.Errorf("find quiz: %w", err)
+	}
 	if _, err := s.db.Collection(colQuizzes).DeleteOne(ctx, bson.M{"_id": id}); err != nil {
 		return fmt.Errorf("delete quiz: %w", err)
+	}
+	return s.deleteQuizCacheKey(ctx, r.CacheKey, id)
+}
+
+// deleteQuizCacheKey removes cache key key if it still points at quiz id.
+func (s *Store) deleteQuizCacheKey(ctx context.Context, key, id string) error {
+	if key == "" {
+		return nil
+	}
+	if _, err := s.db.Collection(colQuizCacheKeys).DeleteOne(ctx, bson.M{"_id": key, "quiz_id": id}); err != nil {
+		return fmt.Errorf("delete quiz cache key: %w", err)
 	}
 	return nil
 }

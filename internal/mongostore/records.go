@@ -389,3 +389,29 @@ func mapSlice[A, B any](in []A, f func(A) B) []B {
 	}
 	return out
 }
+
+// Keyed lookup records: a lookup that is not by a record's own _id goes
+// through a small record whose _id is the lookup key and which names the
+// record it points to. FerretDB's SQLite backend pushes down only _id
+// filters, so a lookup by any other field reads the whole collection.
+//
+// A key record is written before the record it points to and removed after
+// it, so a crash between the two writes leaves at most a key pointing at a
+// record that is missing or no longer carries the key; every reader checks
+// the target and treats such a key as absent (and writers may take it over).
+
+// quizCacheKeyRecord (collection quiz_cache_keys) maps a generation cache
+// key (generate.CacheKey, which includes the owner) to the newest quiz made
+// with it.
+type quizCacheKeyRecord struct {
+	ID      string `bson:"_id"` // the cache key
+	OwnerID string `bson:"owner_id"`
+	QuizID  string `bson:"quiz_id"`
+}
+
+// emailKeyRecord (collection email_keys) maps a canonical address
+// (internal/emailaddr) to the user who has it.
+type emailKeyRecord struct {
+	ID     string `bson:"_id"` // the canonical address
+	UserID string `bson:"user_id"`
+}

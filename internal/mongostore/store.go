@@ -36,6 +36,9 @@ const (
 	colExports       = "exports"
 	colAPIKeys       = "api_keys"
 	colCalls         = "llm_calls"
+	colQuizCacheKeys = "quiz_cache_keys"
+	colEmailKeys     = "email_keys"
+	colMigrations    = "migrations"
 )
 
 // Store is the MongoDB-backed record store.
@@ -60,6 +63,10 @@ func Open(ctx context.Context, uri, db string) (*Store, error) {
 		return nil, err
 	}
 	if err := s.ensureIndexes(ctx); err != nil {
+		_ = client.Disconnect(context.Background())
+		return nil, err
+	}
+	if err := s.backfillEmailKeys(ctx); err != nil {
 		_ = client.Disconnect(context.Background())
 		return nil, err
 	}
@@ -89,6 +96,10 @@ func (s *Store) ensureIndexes(ctx context.Context) error {
 		{colUsers, bson.D{{Key: "email_key", Value: 1}}, true},
 		{colDocuments, bson.D{{Key: "owner_id", Value: 1}, {Key: "created_at", Value: -1}}, false},
 		{colJobs, bson.D{{Key: "owner_id", Value: 1}, {Key: "created_at", Value: -1}}, false},
+		{colJobs, bson.D{{Key: "status", Value: 1}, {Key: "updated_at", Value: 1}}, false},
+		{colJobs, bson.D{{Key: "owner_id", Value: 1}, {Key: "document_id", Value: 1}}, false},
+		{colQuizzes, bson.D{{Key: "owner_id", Value: 1}, {Key: "document_id", Value: 1}}, false},
+		{colExports, bson.D{{Key: "owner_id", Value: 1}, {Key: "created_at", Value: -1}}, false},
 		{colQuizzes, bson.D{{Key: "owner_id", Value: 1}, {Key: "created_at", Value: -1}}, false},
 		{colQuizzes, bson.D{{Key: "cache_key", Value: 1}}, false},
 		{colExports, bson.D{{Key: "cache_key", Value: 1}}, false},

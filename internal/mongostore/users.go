@@ -27,11 +27,124 @@ func (s *Store) CreateUser(ctx context.Context, u *quizflow.User) error {
 	if u.Plan == "" {
 		u.Plan = quizflow.PlanFree
 	}
+	if err := s.claimEmailKey(ctx, u.EmailKey, u.ID); err != nil {
+		return err
+	}
 	if _, err := s.db.Collection(colUsers).InsertOne(ctx, newUserRecord(u)); err != nil {
 		if mongo.IsDuplicateKeyError(err) {
-			return quizflow.Errorf(quizflow.ECONFLICT, "An account with this email already exists.")
+			// The unique index on email_key had the last word: another
+			// account has the address (it won a race for a key record that
+			// looked stale). Point the key back at it.
+			if rerr := s.repairEmailKey(ctx, u.EmailKey, u.ID); rerr != nil {
+				return rerr
+			}
+			return errEmailTaken
 		}
 		return fmt.Errorf("insert user: %w", err)
+	}
+	return nil
+}
+
+var errEmailTaken = quizflow.Errorf(quizflow.ECONFLICT, "An account with this email already exists.")
+
+// claimEmailKey points the email key record of key at user id, before the
+// user record gets the address. It returns ECONFLICT if the key belongs to
+// another user who still has that address; a key left by a crash or an
+// address change (its user gone, or holding another address) is taken over.
+func (s *Store) claimEmailKey(ctx context.Context, key, id string) error {
+	col := s.db.Collection(colEmailKeys)
+	for range 5 {
+		_, err := col.InsertOne(ctx, emailKeyRecord{ID: key, UserID: id})
+		if err == nil {
+			return nil
+		}
+		if !mongo.IsDuplicateKeyError(err) {
+			return fmt.Errorf("insert email key: %w", err)
+		}
+		var k emailKeyRecord
+		if err := col.FindOne(ctx, bson.M{"_id": key}).Decode(&k); err != nil {
+			if errors.Is(err, mongo.ErrNoDocuments) {
+				continue // deleted meanwhile: insert again
+			}
+			return fmt.Errorf("read email key: %w", err)
+		}
+		if k.UserID == id {
+			return nil
+		}
+		holder, err := s.UserByID(ctx, k.UserID)
+		if err == nil && holder.EmailKey == key {
+			return errEmailTaken
+		}
+		if err != nil && quizflow.ErrorCode(err) != quizflow.ENOTFOUND {
+			return err
+		}
+		res, err := col.ReplaceOne(ctx, bson.M{"_id": key, "user_id": k.UserID}, emailKeyRecord{ID: key, UserID: id})
+		if err != nil {
+			return fmt.Errorf("take over email key: %w", err)
+		}
+		if res.MatchedCount == 1 {
+			return nil
+		}
+	}
+	return quizflow.Errorf(quizflow.ECONFLICT, "The address is being changed by another request; try again.")
+}
+
+// repairEmailKey points key back at the user who really has the address,
+// if it still points at id (whose write of the address lost). A rare path:
+// it reads users by email_key.
+func (s *Store) repairEmailKey(ctx context.Context, key, id string) error {
+	var r userRecord
+	err := s.db.Collection(colUsers).FindOne(ctx, bson.M{"email_key": key}, options.FindOne().SetProjection(bson.M{"_id": 1})).Decode(&r)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("find user by email: %w", err)
+	}
+	_, err = s.db.Collection(colEmailKeys).ReplaceOne(ctx, bson.M{"_id": key, "user_id": id}, emailKeyRecord{ID: key, UserID: r.ID})
+	if err != nil {
+		return fmt.Errorf("repair email key: %w", err)
+	}
+	return nil
+}
+
+// releaseEmailKey removes key if it still points at user id, after the
+// user's address changed away from it.
+func (s *Store) releaseEmailKey(ctx context.Context, key, id string) error {
+	if _, err := s.db.Collection(colEmailKeys).DeleteOne(ctx, bson.M{"_id": key, "user_id": id}); err != nil {
+		return fmt.Errorf("delete email key: %w", err)
+	}
+	return nil
+}
+
+// backfillEmailKeys writes the email key records of users stored before
+// they existed, once per database (marked in the migrations collection).
+func (s *Store) backfillEmailKeys(ctx context.Context) error {
+	const mark = "email_keys_v1"
+	mig := s.db.Collection(colMigrations)
+	if n, err := mig.CountDocuments(ctx, bson.M{"_id": mark}); err != nil {
+		return fmt.Errorf("check migrations: %w", err)
+	} else if n > 0 {
+		return nil
+	}
+	cur, err := s.db.Collection(colUsers).Find(ctx, bson.M{}, options.Find().SetProjection(bson.M{"_id": 1, "email_key": 1}))
+	if err != nil {
+		return fmt.Errorf("list users: %w", err)
+	}
+	var recs []userRecord
+	if err := cur.All(ctx, &recs); err != nil {
+		return fmt.Errorf("list users: %w", err)
+	}
+	for _, r := range recs {
+		if r.EmailKey == "" {
+			continue
+		}
+		if err := s.claimEmailKey(ctx, r.EmailKey, r.ID); err != nil && quizflow.ErrorCode(err) != quizflow.ECONFLICT {
+			return err
+		}
+	}
+	if err := upsertByID(ctx, mig, mark, bson.M{"_id": mark, "at": s.now()}); err != nil {
+		return fmt.Errorf("mark migration: %w", err)
 	}
 	return nil
 }
@@ -48,14 +161,22 @@ func (s *Store) UserByID(ctx context.Context, id string) (*quizflow.User, error)
 
 // UserByEmail returns the user whose canonical address is key, or
 // ENOTFOUND.
+//
+// Two reads by _id: the email key record, then the user it names; a key
+// whose user is gone or has another address now is absent.
 func (s *Store) UserByEmail(ctx context.Context, key string) (*quizflow.User, error) {
-	var r userRecord
-	err := s.db.Collection(colUsers).FindOne(ctx, bson.M{"email_key": key}).Decode(&r)
-	if err != nil {
+	var k emailKeyRecord
+	if err := s.db.Collection(colEmailKeys).FindOne(ctx, bson.M{"_id": key}).Decode(&k); err != nil {
 		return nil, notFound(err, "user")
 	}
-	u := r.domain()
-	return &u, nil
+	u, err := s.UserByID(ctx, k.UserID)
+	if err != nil {
+		return nil, err
+	}
+	if u.EmailKey != key {
+		return nil, quizflow.Errorf(quizflow.ENOTFOUND, "user not found")
+	}
+	return u, nil
 }
 
 // SetPasswordHash replaces the password hash of user id; ENOTFOUND if
@@ -67,7 +188,11 @@ func (s *Store) SetPasswordHash(ctx context.Context, id, hash string) error {
 // SetOperator sets whether the user whose canonical address is key is an
 // operator and returns the user; ENOTFOUND for an unknown address.
 func (s *Store) SetOperator(ctx context.Context, key string, operator bool) (*quizflow.User, error) {
-	if err := s.updateUser(ctx, bson.M{"email_key": key}, bson.M{"admin": operator}); err != nil {
+	u, err := s.UserByEmail(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.updateUser(ctx, bson.M{"_id": u.ID, "email_key": key}, bson.M{"admin": operator}); err != nil {
 		return nil, err
 	}
 	return s.UserByEmail(ctx, key)
