@@ -329,6 +329,37 @@ func (s *Service) Authenticate(ctx context.Context, bearer string) (*quizflow.Pr
 	if strings.HasPrefix(bearer, apiKeyPrefix) {
 		return s.authenticateKey(ctx, bearer)
 	}
+	c, err := s.checkAccess(ctx, bearer)
+	if err != nil {
+		return nil, err
+	}
+	u, err := s.tokenUser(ctx, c.Subject)
+	if err != nil {
+		return nil, err
+	}
+	return &quizflow.Principal{User: u, FamilyID: c.Family}, nil
+}
+
+// AuthenticateID is Authenticate for the hot routes that need only the
+// caller's ID (job status and its event stream): an access token is
+// checked by its signature and expiry and against the revocation list (one
+// Redis read), without loading the user from the store, so the returned
+// User carries only its ID. Everything that ends a login (logout, password
+// change, reuse of a refresh token) revokes its family, which this still
+// sees. API keys are checked as Authenticate checks them.
+func (s *Service) AuthenticateID(ctx context.Context, bearer string) (*quizflow.Principal, error) {
+	if strings.HasPrefix(bearer, apiKeyPrefix) {
+		return s.authenticateKey(ctx, bearer)
+	}
+	c, err := s.checkAccess(ctx, bearer)
+	if err != nil {
+		return nil, err
+	}
+	return &quizflow.Principal{User: &quizflow.User{ID: c.Subject}, FamilyID: c.Family}, nil
+}
+
+// checkAccess verifies an access token and that its login is not revoked.
+func (s *Service) checkAccess(ctx context.Context, bearer string) (*claims, error) {
 	c, err := s.parse(bearer, s.cfg.AccessSecret, typeAccess)
 	if err != nil {
 		return nil, err
@@ -341,11 +372,7 @@ func (s *Service) Authenticate(ctx context.Context, bearer string) (*quizflow.Pr
 	if revoked {
 		return nil, errSessionEnded
 	}
-	u, err := s.tokenUser(ctx, c.Subject)
-	if err != nil {
-		return nil, err
-	}
-	return &quizflow.Principal{User: u, FamilyID: c.Family}, nil
+	return c, nil
 }
 
 var errSessionEnded = quizflow.Errorf(quizflow.EUNAUTHORIZED, "This session has ended; sign in again.")

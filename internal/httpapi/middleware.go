@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"time"
@@ -76,6 +77,27 @@ const principalKey = "principal"
 // API key) and checks an API key's scope: read for GET and HEAD, write for
 // everything else.
 func (s *Server) requireUser(next echo.HandlerFunc) echo.HandlerFunc {
+	return s.authenticate(s.Accounts.Authenticate, next)
+}
+
+// idAuthenticator is implemented by account services (auth.Service) that
+// can check an access token without reading the store, for routes that
+// need only the caller's ID.
+type idAuthenticator interface {
+	AuthenticateID(ctx context.Context, bearer string) (*quizflow.Principal, error)
+}
+
+// requireUserID is requireUser for hot routes whose handlers use only the
+// current user's ID (job status, job events): with an account service that
+// can, the access token is checked without a store read per request.
+func (s *Server) requireUserID(next echo.HandlerFunc) echo.HandlerFunc {
+	if a, ok := s.Accounts.(idAuthenticator); ok {
+		return s.authenticate(a.AuthenticateID, next)
+	}
+	return s.requireUser(next)
+}
+
+func (s *Server) authenticate(check func(context.Context, string) (*quizflow.Principal, error), next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		h := c.Request().Header.Get(echo.HeaderAuthorization)
 		tok, ok := strings.CutPrefix(h, "Bearer ")
@@ -83,7 +105,7 @@ func (s *Server) requireUser(next echo.HandlerFunc) echo.HandlerFunc {
 			c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="quizflow"`)
 			return quizflow.Errorf(quizflow.EUNAUTHORIZED, "Log in first: send the access token as 'Authorization: Bearer <token>'.")
 		}
-		p, err := s.Accounts.Authenticate(c.Request().Context(), strings.TrimSpace(tok))
+		p, err := check(c.Request().Context(), strings.TrimSpace(tok))
 		if err != nil {
 			return bearerChallenge(c, err)
 		}

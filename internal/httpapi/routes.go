@@ -50,8 +50,10 @@ func (s *Server) routes() {
 	u.POST("/documents/:id/quizzes", s.newQuiz)
 
 	u.GET("/jobs", s.listJobs)
-	u.GET("/jobs/:id", s.getJob)
-	u.GET("/jobs/:id/events", s.streamJob)
+	// Polled and streamed: authenticated by the token alone (no store read).
+	idOnly := authed{v1, s.requireUserID}
+	idOnly.GET("/jobs/:id", s.getJob)
+	idOnly.GET("/jobs/:id/events", s.streamJob)
 
 	u.GET("/quizzes", s.listQuizzes)
 	u.GET("/quizzes/:id", s.getQuiz)
