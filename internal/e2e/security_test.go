@@ -213,6 +213,15 @@ func TestSecurityAccessTokensEndWithTheSession(t *testing.T) {
 	}
 	me := func(url, token string) int {
 		code, _, _ := raw(t, "GET", url+"/v1/me", token, nil, nil)
+		// The job status route checks the token without the store: it
+		// must end with the session all the same.
+		want := code
+		if code == http.StatusOK {
+			want = http.StatusNotFound
+		}
+		if jc, _, _ := raw(t, "GET", url+"/v1/jobs/"+quizflow.NewID("job"), token, nil, nil); jc != want {
+			t.Errorf("job status with a token /v1/me answers %d for = %d, want %d", code, jc, want)
+		}
 		return code
 	}
 	login := func() *quizflow.Session {
