@@ -24,7 +24,7 @@ func TestFormats(t *testing.T) {
 			t.Errorf("Lookup(%q) = %+v, %v", f.Name, got, ok)
 		}
 	}
-	want := []string{"aiken", "blackboard-tsv", "csv", "gift", "html", "moodle-xml", "qti12-canvas", "qti21"}
+	want := []string{"aiken", "blackboard-tsv", "brightspace-csv", "csv", "gift", "html", "kahoot-xlsx", "moodle-xml", "qti12-canvas", "qti21", "quizizz-xlsx"}
 	if strings.Join(names, " ") != strings.Join(want, " ") {
 		t.Errorf("formats = %v, want %v", names, want)
 	}
@@ -180,7 +180,7 @@ func TestControlCharactersStripped(t *testing.T) {
 	for _, format := range Formats() {
 		f := render(t, quiz, format.Name, quizflow.ExportOptions{})
 		data := f.Data
-		if format.Extension == ".zip" {
+		if format.Extension == ".zip" || format.Extension == ".xlsx" {
 			var all []byte
 			for _, b := range unzip(t, f.Data) {
 				all = append(all, b...)

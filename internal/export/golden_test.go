@@ -20,7 +20,8 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata/go
 var goldenOptions = quizflow.ExportOptions{IncludeFeedback: true, ShuffleAnswers: true}
 
 // TestGolden compares every format's output for the fixture quiz with
-// testdata/golden/<format>/ (zip packages unpacked, one file per entry) and
+// testdata/golden/<format>/ (zip packages and .xlsx workbooks unpacked, one
+// file per entry) and
 // testdata/golden/<format>.meta.txt (file name, content type, warnings).
 // Run `go test ./internal/export -run TestGolden -update` to rewrite them.
 func TestGolden(t *testing.T) {
@@ -29,7 +30,8 @@ func TestGolden(t *testing.T) {
 		t.Run(format.Name, func(t *testing.T) {
 			f := render(t, quiz, format.Name, goldenOptions)
 			files := map[string][]byte{}
-			if format.Extension == ".zip" {
+			if format.Extension == ".zip" || format.Extension == ".xlsx" {
+				// Spreadsheets are zips of XML: compared (and stored) unpacked, as text.
 				files = unzip(t, f.Data)
 			} else {
 				files["output"+format.Extension] = f.Data

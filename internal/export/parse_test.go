@@ -135,8 +135,5 @@ func fromHTML(s string) string {
 	return html.UnescapeString(s)
 }
 
-// oneLine collapses white space runs to single spaces.
-func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
-
 // parseBackOptions are the options the parse-back tests render with.
 var parseBackOptions = quizflow.ExportOptions{IncludeFeedback: true}
