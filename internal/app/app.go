@@ -61,6 +61,9 @@ type App struct {
 	// records is Store as the use cases and workers write to it: every
 	// job change also notifies JobEvents.
 	records   usecase.Store
+	// jobRelay publishes this process's job changes over Redis and, in an
+	// API process, wakes JobEvents on the other processes' changes.
+	jobRelay *jobwatch.Relay
 	Generator generate.Generator
 	// Metrics is the process's one Prometheus registry, shared by the API
 	// and the worker when both run in it (`quizflow dev`, tests).
@@ -145,7 +148,8 @@ func Open(ctx context.Context, cfg *config.Config, log zerolog.Logger) (*App, er
 		return nil, err
 	}
 	a.JobEvents = jobwatch.New()
-	a.records = notify.JobOutcomes(usecase.NotifyJobChanges(a.Store, a.JobEvents.Notify), a.notifier(), log)
+	a.jobRelay = jobwatch.NewRelay(a.JobEvents, a.Redis)
+	a.records = notify.JobOutcomes(usecase.NotifyJobChanges(a.Store, a.jobRelay.Notify), a.notifier(), log)
 	if err := a.openMail(unsubKey); err != nil {
 		a.Close()
 		return nil, err
@@ -251,6 +255,19 @@ func (a *App) ipGate() httpapi.Limiter {
 // the listening address.
 func (a *App) RunAPI(ctx context.Context, ready func(addr string)) error {
 	addr := net.JoinHostPort(a.Cfg.Host, strconv.Itoa(a.Cfg.Port))
+	// Job event streams wake on changes made by workers elsewhere.
+	relayed := make(chan struct{})
+	go func() {
+		if err := a.jobRelay.Run(ctx, func() { close(relayed) }); err != nil && ctx.Err() == nil {
+			a.Log.Error().Err(err).Msg("job change relay")
+		}
+	}()
+	select {
+	case <-relayed:
+	case <-ctx.Done():
+	case <-time.After(5 * time.Second):
+		a.Log.Warn().Msg("job change relay not subscribed yet; streams rely on their safety poll")
+	}
 	return a.API().Serve(ctx, addr, ready)
 }
 

@@ -32,9 +32,12 @@ func (s *Server) listJobs(c echo.Context) error {
 	return c.JSON(http.StatusOK, listing("jobs", js, next))
 }
 
-// Bounds of a job event stream.
+// Bounds of a job event stream. A stream with JobEvents reads the store
+// when a change is signalled and only every streamSafetyPoll besides, in
+// case a signal was lost; without JobEvents it polls every streamPoll.
 const (
-	streamPoll      = 250 * time.Millisecond
+	streamPoll       = 250 * time.Millisecond
+	streamSafetyPoll = 5 * time.Second
 	streamHeartbeat = 15 * time.Second
 	streamMaxAge    = 10 * time.Minute
 )
@@ -42,8 +45,9 @@ const (
 // streamJob sends the job as Server-Sent Events (`event: job`, data the
 // job's JSON) whenever its status, stage, progress or message changes,
 // until it finishes, the client leaves, or streamMaxAge passes (clients
-// then reconnect). It reads the job when JobEvents signals a change made
-// in this process, and every streamPoll for changes made elsewhere.
+// then reconnect). It reads the job when JobEvents signals a change (made
+// in this process, or relayed from the others over Redis), and every
+// streamSafetyPoll besides.
 // Comments keep idle connections open through proxies.
 func (s *Server) streamJob(c echo.Context) error {
 	id := c.Param("id")
@@ -77,12 +81,21 @@ func (s *Server) streamJob(c echo.Context) error {
 		return nil
 	}
 	var changed <-chan struct{}
+	every := streamPoll
 	if s.JobEvents != nil {
 		var stop func()
 		changed, stop = s.JobEvents.Watch(id)
 		defer stop()
+		every = streamSafetyPoll
+		// A change between the first read and the watch: read once more.
+		if j, err := s.Jobs.Job(ctx, user, id); err == nil && key(j) != last {
+			job, last = j, key(j)
+			if err := send(j); err != nil {
+				return nil
+			}
+		}
 	}
-	poll := time.NewTicker(streamPoll)
+	poll := time.NewTicker(every)
 	defer poll.Stop()
 	beat := time.NewTicker(streamHeartbeat)
 	defer beat.Stop()

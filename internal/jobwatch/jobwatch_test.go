@@ -1,9 +1,14 @@
 package jobwatch
 
 import (
+	"context"
 	"testing"
 	"time"
+
+	"github.com/quizflow/quizflow/internal/testenv"
 )
+
+func TestMain(m *testing.M) { testenv.Main(m) }
 
 func TestWatchNotify(t *testing.T) {
 	h := New()
@@ -43,5 +48,24 @@ func TestNilHub(t *testing.T) {
 	case <-ch:
 		t.Fatal("nil hub signalled")
 	default:
+	}
+}
+
+func TestRelayAcrossProcesses(t *testing.T) {
+	env := testenv.New(t)
+	rdb := testenv.RedisClient(t, env)
+	a, b := NewRelay(New(), rdb), NewRelay(New(), rdb)
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	ready := make(chan struct{})
+	go func() { _ = b.Run(ctx, func() { close(ready) }) }()
+	<-ready
+	ch, stop := b.Watch("job_x")
+	defer stop()
+	a.Notify("job_x")
+	select {
+	case <-ch:
+	case <-time.After(5 * time.Second):
+		t.Fatal("a change published by one process did not wake the other's watcher")
 	}
 }
