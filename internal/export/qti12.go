@@ -3,6 +3,7 @@ package export
 import (
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/quizflow/quizflow/internal/quizflow"
 )
@@ -15,8 +16,9 @@ import (
 //	<ident>/<ident>.xml             the assessment (questestinterop)
 //	<ident>/assessment_meta.xml     Canvas quiz settings (title, shuffle, points)
 //
-// Stems and feedback are HTML (texttype="text/html", the HTML escaped so
-// the quiz text shows literally); answer texts are text/plain. Scores are
+// Stems and feedback of several lines are HTML (texttype="text/html", the
+// HTML escaped so the quiz text shows literally); one-line feedback and
+// answer texts are text/plain (see qti12Feedback). Scores are
 // out of 100 in resprocessing and scaled by Canvas to points_possible.
 // ShuffleAnswers sets render_choice shuffle="Yes" and the quiz's
 // shuffle_answers setting; options stay in authored order in the file.
@@ -352,11 +354,32 @@ func (r *run) qti12Item(w *xmlWriter, it *item, id, bankRef string) {
 	if fb != "" {
 		w.open("itemfeedback", "ident", "general_fb")
 		w.open("flow_mat")
-		htmlMat(w, htmlText(fb))
+		qti12Feedback(w, fb)
 		w.close("flow_mat")
 		w.close("itemfeedback")
 	}
 	w.close("item")
+}
+
+// qti12Feedback writes feedback text so that Canvas keeps its characters.
+// Canvas converts QTI 1.2 to 2.1 with QTIMigrationTool (lib/imsqtiv1.py):
+// a text/plain mattext becomes <div class="text">, which the importer
+// (html_helper.rb detect_html) stores as the plain-text comment, shown
+// literally wherever Canvas shows it; a text/html mattext becomes
+// <div class="html">, stored as HTML (rendered right) plus a plain-text copy
+// made by clear_html, which drops anything tag-like ("<b>") and every
+// entity ("&lt;"). So one-line feedback is text/plain: "Yes, <b> is the
+// HTML bold tag." arrives as those characters. Feedback of several lines is
+// text/html with <br>, because plain text would lose its line breaks in
+// Canvas's HTML display; its HTML copy then shows it right and only the
+// plain-text copy (used where Canvas cannot render HTML) loses tag-like
+// text. Option texts are text/plain for the same reason.
+func qti12Feedback(w *xmlWriter, fb string) {
+	if !strings.Contains(fb, "\n") {
+		plainMat(w, fb)
+		return
+	}
+	htmlMat(w, htmlText(fb))
 }
 
 // warnModelAnswer notes an essay's model answer that the format cannot hold.

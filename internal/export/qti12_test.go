@@ -102,7 +102,13 @@ func readQTI12(t *testing.T, data []byte) (title string, out []parsed, items []q
 		}
 		p := parsed{Type: types[meta["question_type"]], Points: meta["points_possible"]}
 		p.Prompt = html(it.Presentation.Mat)
-		if len(it.Feedback) > 0 {
+		if len(it.Feedback) == 1 && it.Feedback[0].TextType == "text/plain" {
+			// One line, written as text so Canvas keeps tag-like characters.
+			p.Feedback = plain(it.Feedback)
+			if strings.Contains(p.Feedback, "\n") {
+				t.Errorf("qti12: feedback of several lines as text/plain")
+			}
+		} else if len(it.Feedback) > 0 {
 			p.Feedback = html(it.Feedback)
 		}
 		// Scoring conditions, skipping the feedback one.
