@@ -60,10 +60,10 @@ type App struct {
 	JobEvents *jobwatch.Hub
 	// records is Store as the use cases and workers write to it: every
 	// job change also notifies JobEvents.
-	records   usecase.Store
+	records usecase.Store
 	// jobRelay publishes this process's job changes over Redis and, in an
 	// API process, wakes JobEvents on the other processes' changes.
-	jobRelay *jobwatch.Relay
+	jobRelay  *jobwatch.Relay
 	Generator generate.Generator
 	// Metrics is the process's one Prometheus registry, shared by the API
 	// and the worker when both run in it (`quizflow dev`, tests).

@@ -38,8 +38,8 @@ func (s *Server) listJobs(c echo.Context) error {
 const (
 	streamPoll       = 250 * time.Millisecond
 	streamSafetyPoll = 5 * time.Second
-	streamHeartbeat = 15 * time.Second
-	streamMaxAge    = 10 * time.Minute
+	streamHeartbeat  = 15 * time.Second
+	streamMaxAge     = 10 * time.Minute
 )
 
 // streamJob sends the job as Server-Sent Events (`event: job`, data the
