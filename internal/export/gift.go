@@ -20,7 +20,12 @@ import (
 // backslash are escaped with a backslash everywhere. Fill-in-the-blank
 // questions use GIFT's missing-word form (the answers stand where the blank
 // is). GIFT has no shuffle flag (Moodle shuffles choices by default), so
-// ShuffleAnswers reorders the choices in the file.
+// ShuffleAnswers reorders the choices in the file. Names and the category
+// go through moodleName (Moodle strips tag-like text from them). GIFT has
+// no syntax for a question's penalty: Moodle gives GIFT questions its
+// default (0.3333333, question/format.php defaultquestion), which counts
+// only in adaptive and interactive-with-multiple-tries quizzes; moodle-xml
+// writes <penalty>0</penalty> explicitly.
 func init() {
 	register(&formatDef{
 		Format: Format{
@@ -56,12 +61,12 @@ func (r *run) giftPlain(it *item, s string) string {
 func renderGIFT(r *run) ([]byte, error) {
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "// %s\n", strings.Join(strings.Fields(r.title), " "))
-	fmt.Fprintf(&b, "$CATEGORY: $course$/top/%s\n\n", strings.ReplaceAll(strings.Join(strings.Fields(r.title), " "), "/", "//"))
+	fmt.Fprintf(&b, "$CATEGORY: $course$/top/%s\n\n", strings.ReplaceAll(moodleName(strings.Join(strings.Fields(r.title), " ")), "/", "//"))
 	for i := range r.items {
 		it := &r.items[i]
 		q := &it.Q
 		fmt.Fprintf(&b, "// question %d (%s), %s point(s)\n", it.N, q.Type, formatPoints(it.Points))
-		fmt.Fprintf(&b, "::%s::[html]", giftText(questionName(it)))
+		fmt.Fprintf(&b, "::%s::[html]", giftText(moodleName(questionName(it))))
 		feedback := ""
 		if fb := r.feedback(it); fb != "" {
 			feedback = "\n####" + giftHTML(fb)

@@ -39,7 +39,7 @@ func renderMoodle(r *run) ([]byte, error) {
 	w.open("quiz")
 	w.open("question", "type", "category")
 	w.open("category")
-	w.leaf("text", "$course$/top/"+strings.ReplaceAll(r.title, "/", "//"))
+	w.leaf("text", "$course$/top/"+strings.ReplaceAll(moodleName(r.title), "/", "//"))
 	w.close("category")
 	w.close("question")
 	for i := range r.items {
@@ -66,6 +66,17 @@ func moodleHTML(w *xmlWriter, name, text string) {
 	w.close(name)
 }
 
+// moodleName writes a question or category name so that Moodle shows its
+// characters. Moodle's importers (question/format.php clean_question_name,
+// and the category path) pass names through clean_param(PARAM_TEXT), which
+// strips anything tag-like ("<Special>") but leaves entities alone, and
+// Moodle shows names with format_string, which renders entities. So < and
+// > are written as &lt; and &gt;; & is left as it is (format_string escapes
+// a bare &).
+func moodleName(s string) string { return moodleNameEscaper.Replace(s) }
+
+var moodleNameEscaper = strings.NewReplacer("<", "&lt;", ">", "&gt;")
+
 // questionName is a short one-line name for banks that list questions by
 // name: "Q3 First words of the prompt".
 func questionName(it *item) string {
@@ -81,7 +92,7 @@ func (r *run) moodleQuestion(w *xmlWriter, it *item) {
 	q := &it.Q
 	w.open("question", "type", moodleType[q.Type])
 	w.open("name")
-	w.leaf("text", questionName(it))
+	w.leaf("text", moodleName(questionName(it)))
 	w.close("name")
 	moodleHTML(w, "questiontext", q.Prompt)
 	moodleHTML(w, "generalfeedback", r.feedback(it))

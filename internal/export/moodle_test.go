@@ -2,6 +2,8 @@ package export
 
 import (
 	"encoding/xml"
+	"html"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -102,9 +104,17 @@ func readMoodle(t *testing.T, data []byte) (category string, out []parsed, raw [
 func TestMoodleParseBack(t *testing.T) {
 	quiz := fixture(t)
 	f := render(t, quiz, "moodle-xml", parseBackOptions)
-	category, got, _ := readMoodle(t, f.Data)
-	if want := "$course$/top/Photosynthesis & Naïve Café: <Special> \"Characters\" Quiz"; category != want {
-		t.Errorf("category = %q, want %q", category, want)
+	category, got, raw := readMoodle(t, f.Data)
+	if want := "$course$/top/Photosynthesis & Naïve Café: <Special> \"Characters\" Quiz"; moodleShown(category) != want {
+		t.Errorf("category shows as %q, want %q", moodleShown(category), want)
+	}
+	for _, q := range raw {
+		if q.Type != "category" && strings.ContainsAny(q.Name, "<>") {
+			t.Errorf("question name %q: Moodle strips its tag-like text", q.Name)
+		}
+	}
+	if n := moodleShown(raw[2].Name); !strings.HasPrefix(n, "Q3 Is <b> a tag?") {
+		t.Errorf("question 3's name shows as %q", n)
 	}
 	checkParsed(t, "moodle-xml", got, want(quiz, parseBackOptions, expectation{points: true, feedback: true, essayAnswers: true}))
 }
@@ -133,4 +143,10 @@ func TestMoodleWildcardEscaped(t *testing.T) {
 	if !strings.Contains(string(f.Data), `<text>2\*3</text>`) {
 		t.Errorf("star not escaped:\n%s", f.Data)
 	}
+}
+
+// moodleShown is a name as Moodle shows it after import: clean_param
+// (PARAM_TEXT) strips tag-like text, format_string renders entities.
+func moodleShown(s string) string {
+	return html.UnescapeString(regexp.MustCompile(`<[^>]*>`).ReplaceAllString(s, ""))
 }
