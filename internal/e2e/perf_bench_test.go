@@ -113,7 +113,7 @@ func smallDoc(i int) []byte {
 
 var pollOnce struct {
 	sync.Once
-	qf, bare          float64
+	qf, bare           float64
 	qf50, qf99, bare99 time.Duration
 }
 
