@@ -1,7 +1,8 @@
 // Package export renders a quiz into the files that learning-management
-// systems import: QTI 1.2 for Canvas, QTI 2.1 content packages, Moodle XML,
-// GIFT, Aiken, Blackboard's tab-delimited upload, CSV and a printable HTML
-// page.
+// systems and classroom apps import: QTI 1.2 for Canvas, QTI 2.1 content
+// packages, Moodle XML, GIFT, Aiken, Blackboard's tab-delimited upload,
+// Brightspace's question CSV, Kahoot's and Quizizz's spreadsheets, CSV and
+// a printable HTML page.
 //
 // Rendering is pure: Render takes a quiz and returns bytes, with no I/O, so
 // the quiz:export job and the API can call it and store the result where
