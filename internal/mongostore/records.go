@@ -192,6 +192,23 @@ type callRecord struct {
 	At               time.Time `bson:"at"`
 }
 
+// callIndexRecord is entry N of a job's call index, in llm_call_index:
+// its _id is the job's ID, "#" and N (0, 1, ...), taken by inserting the
+// first free N, so a job's entries are read one _id at a time until the
+// first missing one, never by a range (FerretDB's SQLite backend pushes
+// down only _id equality). It carries the call's usage; a call recorded
+// twice has two entries with the same Call, counted once.
+type callIndexRecord struct {
+	ID               string    `bson:"_id"`
+	Call             string    `bson:"call"` // the callRecord's _id
+	Model            string    `bson:"model"`
+	Calls            int       `bson:"calls"`
+	PromptTokens     int       `bson:"prompt_tokens"`
+	CompletionTokens int       `bson:"completion_tokens"`
+	CostUSD          float64   `bson:"cost_usd"`
+	At               time.Time `bson:"at"`
+}
+
 type jobErrorRecord struct {
 	Code    string `bson:"code"`
 	Message string `bson:"message"`

@@ -39,6 +39,7 @@ const (
 	colQuizCacheKeys = "quiz_cache_keys"
 	colEmailKeys     = "email_keys"
 	colMigrations    = "migrations"
+	colCallIndex     = "llm_call_index"
 )
 
 // Store is the MongoDB-backed record store.

@@ -2,13 +2,16 @@ package mongostore
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"maps"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
-	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/quizflow/quizflow/internal/quizflow"
 )
@@ -33,9 +36,16 @@ func (s *Store) RecordCall(ctx context.Context, jobID, key string, u quizflow.Us
 	if key == "" || jobID == "" || strings.Contains(jobID, "/") {
 		return quizflow.Invalid("key", "A call needs a job ID without '/' and a key.")
 	}
+	id, now := callID(jobID, key), s.now()
+	// The index entry first: it is what JobUsage sums, so a call whose
+	// record exists is always counted.
+	if err := s.indexCall(ctx, jobID, callIndexRecord{Call: id, Model: u.Model, Calls: u.Calls,
+		PromptTokens: u.PromptTokens, CompletionTokens: u.CompletionTokens, CostUSD: u.CostUSD, At: now}); err != nil {
+		return err
+	}
 	_, err := s.db.Collection(colCalls).InsertOne(ctx, callRecord{
-		ID: callID(jobID, key), JobID: jobID, Model: u.Model, Calls: u.Calls, PromptTokens: u.PromptTokens,
-		CompletionTokens: u.CompletionTokens, CostUSD: u.CostUSD, At: s.now(),
+		ID: id, JobID: jobID, Model: u.Model, Calls: u.Calls, PromptTokens: u.PromptTokens,
+		CompletionTokens: u.CompletionTokens, CostUSD: u.CostUSD, At: now,
 	})
 	if err != nil && !mongo.IsDuplicateKeyError(err) {
 		return fmt.Errorf("record call of job %s: %w", jobID, err)
@@ -43,22 +53,52 @@ func (s *Store) RecordCall(ctx context.Context, jobID, key string, u quizflow.Us
 	return nil
 }
 
+// callIndexID is the _id of entry n of job jobID's call index.
+func callIndexID(jobID string, n int) string { return jobID + "#" + strconv.Itoa(n) }
+
+// maxCallIndex bounds a job's call index (a job makes one call per chunk
+// and attempt, far fewer).
+const maxCallIndex = 10000
+
+// indexCall appends e to job jobID's call index: it takes the first free
+// entry by inserting it, so concurrent callers never write one document.
+func (s *Store) indexCall(ctx context.Context, jobID string, e callIndexRecord) error {
+	col := s.db.Collection(colCallIndex)
+	for n := range maxCallIndex {
+		e.ID = callIndexID(jobID, n)
+		_, err := col.InsertOne(ctx, e)
+		if err == nil {
+			return nil
+		}
+		if !mongo.IsDuplicateKeyError(err) {
+			return fmt.Errorf("index call of job %s: %w", jobID, err)
+		}
+	}
+	return fmt.Errorf("index call of job %s: more than %d calls", jobID, maxCallIndex)
+}
+
 // JobUsage returns the usage of job jobID: the sum of its recorded calls
 // (see RecordCall), or, when it has none, the usage stored on the job (a
 // reused quiz's zero; zero if none). It returns ENOTFOUND if the job has
-// neither calls nor a record.
+// neither calls nor a record. Every read is by _id: the job's call index
+// entries one at a time until the first missing one.
 func (s *Store) JobUsage(ctx context.Context, jobID string) (quizflow.Usage, error) {
-	cur, err := s.db.Collection(colCalls).Find(ctx,
-		bson.M{"_id": bson.M{"$gte": jobID + "/", "$lt": jobID + "0"}},
-		options.Find().SetSort(bson.D{{Key: "_id", Value: 1}})) // a fixed order: the same float sum on every read
-	if err != nil {
-		return quizflow.Usage{}, fmt.Errorf("find calls of job %s: %w", jobID, err)
+	col := s.db.Collection(colCallIndex)
+	calls := map[string]callIndexRecord{}
+	for n := range maxCallIndex {
+		var e callIndexRecord
+		err := col.FindOne(ctx, bson.M{"_id": callIndexID(jobID, n)}).Decode(&e)
+		if errors.Is(err, mongo.ErrNoDocuments) {
+			break
+		}
+		if err != nil {
+			return quizflow.Usage{}, fmt.Errorf("read calls of job %s: %w", jobID, err)
+		}
+		if _, seen := calls[e.Call]; !seen {
+			calls[e.Call] = e
+		}
 	}
-	var recs []callRecord
-	if err := cur.All(ctx, &recs); err != nil {
-		return quizflow.Usage{}, fmt.Errorf("read calls of job %s: %w", jobID, err)
-	}
-	if len(recs) == 0 {
+	if len(calls) == 0 {
 		var r jobRecord
 		if err := s.findOwned(ctx, colJobs, jobID, "", "job", &r); err != nil {
 			return quizflow.Usage{}, err
@@ -69,7 +109,8 @@ func (s *Store) JobUsage(ctx context.Context, jobID string) (quizflow.Usage, err
 		return quizflow.Usage{}, nil
 	}
 	var u quizflow.Usage
-	for _, c := range recs {
+	for _, id := range slices.Sorted(maps.Keys(calls)) { // a fixed order: the same float sum on every read
+		c := calls[id]
 		u.Add(quizflow.Usage{Model: c.Model, Calls: c.Calls, PromptTokens: c.PromptTokens, CompletionTokens: c.CompletionTokens, CostUSD: c.CostUSD})
 	}
 	return u, nil
@@ -89,6 +130,11 @@ func (s *Store) SetJobUsage(ctx context.Context, id string, u quizflow.Usage) er
 // how many. A job's usage is stored on its record when it ends, so old call
 // records are only the detail behind that sum.
 func (s *Store) DeleteCallsBefore(ctx context.Context, before time.Time) (int64, error) {
+	// The index entries first: an entry left without its call still
+	// counts, a call left without its entry would not.
+	if _, err := s.db.Collection(colCallIndex).DeleteMany(ctx, bson.M{"at": bson.M{"$lt": before}}); err != nil {
+		return 0, fmt.Errorf("delete old call index entries: %w", err)
+	}
 	res, err := s.db.Collection(colCalls).DeleteMany(ctx, bson.M{"at": bson.M{"$lt": before}})
 	if err != nil {
 		return 0, fmt.Errorf("delete old call records: %w", err)
