@@ -2,10 +2,12 @@ package mongostore
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/quizflow/quizflow/internal/quizflow"
@@ -43,11 +45,40 @@ func (s *Store) Jobs(ctx context.Context, owner string, p quizflow.PageRequest) 
 // handler running twice (at-least-once delivery) never reopens a finished job.
 var notFinished = bson.M{"$nin": bson.A{quizflow.StatusSucceeded, quizflow.StatusFailed}}
 
+// updateUnfinishedJob applies update to job id if it has not finished and
+// reports whether it matched. On MongoDB it is one conditional update; on
+// FerretDB (Store.idOnly) a read of the status by _id, then an update by
+// _id, both pushed down, rather than a scan of every job.
+func (s *Store) updateUnfinishedJob(ctx context.Context, id string, update bson.M) (bool, error) {
+	col := s.db.Collection(colJobs)
+	if !s.idOnly {
+		res, err := col.UpdateOne(ctx, bson.M{"_id": id, "status": notFinished}, update)
+		if err != nil {
+			return false, err
+		}
+		return res.MatchedCount == 1, nil
+	}
+	raw, err := col.FindOne(ctx, bson.M{"_id": id}).Raw()
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	if st, _ := raw.Lookup("status").StringValueOK(); st == quizflow.StatusSucceeded || st == quizflow.StatusFailed {
+		return false, nil
+	}
+	res, err := col.UpdateOne(ctx, bson.M{"_id": id}, update)
+	if err != nil {
+		return false, err
+	}
+	return res.MatchedCount == 1, nil
+}
+
 // JobProgress marks job id running at stage with progress percent. It
 // returns false if the job has already finished.
 func (s *Store) JobProgress(ctx context.Context, id, stage string, progress int, message string) (bool, error) {
-	res, err := s.db.Collection(colJobs).UpdateOne(ctx,
-		bson.M{"_id": id, "status": notFinished},
+	ok, err := s.updateUnfinishedJob(ctx, id,
 		bson.M{"$set": bson.M{
 			"status": quizflow.StatusRunning, "stage": stage, "progress": progress,
 			"message": message, "updated_at": s.now(),
@@ -55,13 +86,12 @@ func (s *Store) JobProgress(ctx context.Context, id, stage string, progress int,
 	if err != nil {
 		return false, fmt.Errorf("update job progress: %w", err)
 	}
-	return res.MatchedCount == 1, nil
+	return ok, nil
 }
 
 // JobAttempt counts one more attempt at job id.
 func (s *Store) JobAttempt(ctx context.Context, id string) error {
-	_, err := s.db.Collection(colJobs).UpdateOne(ctx,
-		bson.M{"_id": id, "status": notFinished},
+	_, err := s.updateUnfinishedJob(ctx, id,
 		bson.M{"$inc": bson.M{"attempts": 1}, "$set": bson.M{"updated_at": s.now()}})
 	if err != nil {
 		return fmt.Errorf("count job attempt: %w", err)
@@ -81,7 +111,7 @@ func (s *Store) SucceedJob(ctx context.Context, id string, result quizflow.JobRe
 	if len(warnings) > 0 {
 		set["warnings"] = warnings
 	}
-	_, err := s.db.Collection(colJobs).UpdateOne(ctx, bson.M{"_id": id, "status": notFinished}, bson.M{"$set": set})
+	_, err := s.updateUnfinishedJob(ctx, id, bson.M{"$set": set})
 	if err != nil {
 		return fmt.Errorf("finish job: %w", err)
 	}
@@ -90,8 +120,7 @@ func (s *Store) SucceedJob(ctx context.Context, id string, result quizflow.JobRe
 
 // FailJob marks job id failed with a user-readable error.
 func (s *Store) FailJob(ctx context.Context, id string, jerr quizflow.JobError) error {
-	_, err := s.db.Collection(colJobs).UpdateOne(ctx,
-		bson.M{"_id": id, "status": notFinished},
+	_, err := s.updateUnfinishedJob(ctx, id,
 		bson.M{"$set": bson.M{"status": quizflow.StatusFailed, "error": jobErrorRecord(jerr), "message": "", "updated_at": s.now()}})
 	if err != nil {
 		return fmt.Errorf("fail job: %w", err)
@@ -131,8 +160,7 @@ func (s *Store) StaleJobs(ctx context.Context, before time.Time, limit int64) ([
 // TouchJob records that job id was looked at now, so reconciliation does
 // not act on it again at once.
 func (s *Store) TouchJob(ctx context.Context, id string) error {
-	_, err := s.db.Collection(colJobs).UpdateOne(ctx, bson.M{"_id": id, "status": notFinished},
-		bson.M{"$set": bson.M{"updated_at": s.now()}})
+	_, err := s.updateUnfinishedJob(ctx, id, bson.M{"$set": bson.M{"updated_at": s.now()}})
 	if err != nil {
 		return fmt.Errorf("touch job: %w", err)
 	}

@@ -48,6 +48,12 @@ type Store struct {
 	db     *mongo.Database
 	// now is the clock, replaceable in tests.
 	now func() time.Time
+	// idOnly is set on FerretDB, whose SQLite backend pushes a filter down
+	// only when it is exactly {_id: value}: a conditional update by _id
+	// ({_id, status}) scans the collection there, so those are done as a
+	// read by _id and an update by _id (FerretDB's own conditional update
+	// is a read and a rewrite too, not atomic).
+	idOnly bool
 }
 
 // Open connects to uri, selects database db and ensures indexes.
@@ -62,6 +68,10 @@ func Open(ctx context.Context, uri, db string) (*Store, error) {
 	if err := s.Ping(ctx); err != nil {
 		_ = client.Disconnect(context.Background())
 		return nil, err
+	}
+	var info bson.M
+	if err := s.db.RunCommand(ctx, bson.D{{Key: "buildInfo", Value: 1}}).Decode(&info); err == nil {
+		_, s.idOnly = info["ferretdbVersion"]
 	}
 	if err := s.ensureIndexes(ctx); err != nil {
 		_ = client.Disconnect(context.Background())
