@@ -5,6 +5,8 @@ import (
 	"compress/zlib"
 	"fmt"
 	"strings"
+
+	"github.com/quizflow/quizflow/internal/hostile"
 )
 
 // slowPDF writes an n-page PDF that takes the extractor a while to read
@@ -41,20 +43,7 @@ func slowPDF(n, ops int) []byte {
 		objs = append(objs, fmt.Sprintf("<< /Type /Page /Parent 2 0 R /Contents %d 0 R >>", 5+2*i))
 		objs = append(objs, fmt.Sprintf("<< /Length %d /Filter /FlateDecode >>\nstream\n%s\nendstream", z.Len(), z.String()))
 	}
-	var out bytes.Buffer
-	offs := make([]int, len(objs))
-	out.WriteString("%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
-	for i, o := range objs {
-		offs[i] = out.Len()
-		fmt.Fprintf(&out, "%d 0 obj\n%s\nendobj\n", i+1, o)
-	}
-	x := out.Len()
-	fmt.Fprintf(&out, "xref\n0 %d\n0000000000 65535 f \n", len(offs)+1)
-	for _, o := range offs {
-		fmt.Fprintf(&out, "%010d 00000 n \n", o)
-	}
-	fmt.Fprintf(&out, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(offs)+1, x)
-	return out.Bytes()
+	return hostile.WritePDF(objs)
 }
 
 // lessonLines are the sentences the generated documents are made of.

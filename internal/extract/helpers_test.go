@@ -11,6 +11,7 @@ import (
 	"testing"
 	"unicode"
 
+	"github.com/quizflow/quizflow/internal/hostile"
 	"github.com/quizflow/quizflow/internal/quizflow"
 )
 
@@ -127,25 +128,8 @@ func makePDF(contents []string, filter map[int]string) []byte {
 	return writePDF(objs)
 }
 
-// writePDF writes objs as objects 1..len(objs) (object 1 is the catalog)
-// with a cross-reference table whose offsets match, so any page tree,
-// broken ones included, can be built as text.
-func writePDF(objs []string) []byte {
-	var out bytes.Buffer
-	offs := make([]int, len(objs))
-	out.WriteString("%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
-	for i, o := range objs {
-		offs[i] = out.Len()
-		fmt.Fprintf(&out, "%d 0 obj\n%s\nendobj\n", i+1, o)
-	}
-	x := out.Len()
-	fmt.Fprintf(&out, "xref\n0 %d\n0000000000 65535 f \n", len(offs)+1)
-	for _, o := range offs {
-		fmt.Fprintf(&out, "%010d 00000 n \n", o)
-	}
-	fmt.Fprintf(&out, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(offs)+1, x)
-	return out.Bytes()
-}
+// writePDF is hostile.WritePDF.
+var writePDF = hostile.WritePDF
 
 // textPage is a content stream that writes lines of text in 11 pt
 // Helvetica, one Tj per line, 14 pt apart.

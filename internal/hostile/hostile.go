@@ -37,7 +37,7 @@ func FlateBombPDF(inflated int64, unit string) []byte {
 		left -= n
 	}
 	zw.Close()
-	return writePDF([]string{
+	return WritePDF([]string{
 		"<< /Type /Catalog /Pages 2 0 R >>",
 		"<< /Type /Pages /Kids [4 0 R] /Count 1 /Resources << /Font << /F1 3 0 R >> >> /MediaBox [0 0 612 792] >>",
 		"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
@@ -51,7 +51,7 @@ func FlateBombPDF(inflated int64, unit string) []byte {
 // once per level it descends.
 func PageCyclePDF() []byte {
 	content := "BT /F1 11 Tf 72 720 Td (The water cycle moves water between oceans, air and land.) Tj ET"
-	return writePDF([]string{
+	return WritePDF([]string{
 		"<< /Type /Catalog /Pages 2 0 R >>",
 		"<< /Type /Pages /Kids [4 0 R 2 0 R] /Count 2 /Resources << /Font << /F1 3 0 R >> >> /MediaBox [0 0 612 792] >>",
 		"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
@@ -88,9 +88,10 @@ func HTMLPage() []byte {
 `)
 }
 
-// writePDF writes objs as objects 1..len(objs) (object 1 is the catalog)
-// with a cross-reference table whose offsets match.
-func writePDF(objs []string) []byte {
+// WritePDF writes objs as objects 1..len(objs) (object 1 is the catalog)
+// with a cross-reference table whose offsets match, so any page tree,
+// broken ones included, can be built as text.
+func WritePDF(objs []string) []byte {
 	var out bytes.Buffer
 	offs := make([]int, len(objs))
 	out.WriteString("%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
