@@ -54,23 +54,6 @@ func MailpitServer(t testing.TB) *Mailpit {
 	return sharedMailpit.mp
 }
 
-// mailpitBinary finds mailpit on PATH or where go install puts it.
-func mailpitBinary() (string, error) {
-	if p, err := exec.LookPath("mailpit"); err == nil {
-		return p, nil
-	}
-	gopath := os.Getenv("GOPATH")
-	if gopath == "" {
-		home, _ := os.UserHomeDir()
-		gopath = filepath.Join(home, "go")
-	}
-	p := filepath.Join(gopath, "bin", "mailpit")
-	if _, err := os.Stat(p); err != nil {
-		return "", errors.New("mailpit is not on PATH nor in $GOPATH/bin; install it with `go install github.com/axllent/mailpit@v1.33.1`")
-	}
-	return p, nil
-}
-
 func freePort() (int, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -81,7 +64,7 @@ func freePort() (int, error) {
 }
 
 func startMailpit(ctx context.Context) (*Mailpit, error) {
-	bin, err := mailpitBinary()
+	bin, err := goBinary("mailpit", "github.com/axllent/mailpit@v1.33.1")
 	if err != nil {
 		return nil, err
 	}
