@@ -13,9 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/mongo"
-
 	"github.com/quizflow/quizflow/internal/client"
 	"github.com/quizflow/quizflow/internal/quizflow"
 	"github.com/quizflow/quizflow/internal/s3blob"
@@ -135,8 +132,8 @@ func TestScheduledBackupRestores(t *testing.T) {
 	}
 	srcDB := testenv.MongoClient(t, src).Database(src.MongoDB)
 	dstDB := testenv.MongoClient(t, dst).Database(dst.MongoDB)
-	wd, wi := dumpDB(t, srcDB)
-	gd, gi := dumpDB(t, dstDB)
+	wd, wi := testenv.DumpDatabase(t, srcDB)
+	gd, gi := testenv.DumpDatabase(t, dstDB)
 	for _, name := range []string{"users", "documents", "jobs", "quizzes", "exports"} {
 		if len(wd[name]) == 0 {
 			t.Errorf("collection %s is empty in the source: the round trip proves nothing for it", name)
@@ -162,50 +159,6 @@ func TestScheduledBackupRestores(t *testing.T) {
 	if len(wf) < 3 || strings.Join(wf, "\n") != strings.Join(gf, "\n") {
 		t.Fatalf("files differ:\nwant %v\ngot  %v", wf, gf)
 	}
-}
-
-// dumpDB returns every collection's documents sorted by _id, and its
-// indexes as canonical extended JSON without their namespace.
-func dumpDB(t *testing.T, db *mongo.Database) (map[string][]bson.Raw, map[string][]string) {
-	t.Helper()
-	ctx := context.Background()
-	names, err := db.ListCollectionNames(ctx, bson.D{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	docs, idx := map[string][]bson.Raw{}, map[string][]string{}
-	for _, n := range names {
-		cur, err := db.Collection(n).Find(ctx, bson.D{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		var all []bson.Raw
-		if err := cur.All(ctx, &all); err != nil {
-			t.Fatal(err)
-		}
-		sort.Slice(all, func(i, j int) bool { return all[i].Lookup("_id").String() < all[j].Lookup("_id").String() })
-		docs[n] = all
-		ic, err := db.Collection(n).Indexes().List(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var ixs []bson.D
-		if err := ic.All(ctx, &ixs); err != nil {
-			t.Fatal(err)
-		}
-		for _, ix := range ixs {
-			var keep bson.D
-			for _, e := range ix {
-				if e.Key != "ns" {
-					keep = append(keep, e)
-				}
-			}
-			js, _ := bson.MarshalExtJSON(keep, true, false)
-			idx[n] = append(idx[n], string(js))
-		}
-		sort.Strings(idx[n])
-	}
-	return docs, idx
 }
 
 // fileSums lists "key=sha256" of every uploaded, extracted and exported

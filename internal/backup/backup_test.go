@@ -97,50 +97,6 @@ func (b *bundle) fill(t testing.TB, n int) {
 	}
 }
 
-// dump returns every document of every collection of db, sorted by
-// _id, as raw BSON, and every index without its namespace.
-func dump(t testing.TB, db *mongo.Database) (map[string][]bson.Raw, map[string][]string) {
-	t.Helper()
-	ctx := context.Background()
-	names, err := db.ListCollectionNames(ctx, bson.D{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	docs, idx := map[string][]bson.Raw{}, map[string][]string{}
-	for _, n := range names {
-		cur, err := db.Collection(n).Find(ctx, bson.D{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		var all []bson.Raw
-		if err := cur.All(ctx, &all); err != nil {
-			t.Fatal(err)
-		}
-		sort.Slice(all, func(i, j int) bool { return all[i].Lookup("_id").String() < all[j].Lookup("_id").String() })
-		docs[n] = all
-		ic, err := db.Collection(n).Indexes().List(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var ixs []bson.D
-		if err := ic.All(ctx, &ixs); err != nil {
-			t.Fatal(err)
-		}
-		for _, ix := range ixs {
-			var keep bson.D
-			for _, e := range ix {
-				if e.Key != "ns" {
-					keep = append(keep, e)
-				}
-			}
-			js, _ := bson.MarshalExtJSON(keep, true, false)
-			idx[n] = append(idx[n], string(js))
-		}
-		sort.Strings(idx[n])
-	}
-	return docs, idx
-}
-
 // files returns the sha256 of every object under the copied prefixes.
 func files(t testing.TB, b *s3blob.Store) map[string]string {
 	t.Helper()
@@ -167,8 +123,8 @@ func files(t testing.TB, b *s3blob.Store) map[string]string {
 // for byte and the same indexes.
 func compare(t testing.TB, want, got *mongo.Database) {
 	t.Helper()
-	wd, wi := dump(t, want)
-	gd, gi := dump(t, got)
+	wd, wi := testenv.DumpDatabase(t, want)
+	gd, gi := testenv.DumpDatabase(t, got)
 	if len(wd) != len(gd) {
 		t.Fatalf("%d collections restored, want %d", len(gd), len(wd))
 	}
