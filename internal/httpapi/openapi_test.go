@@ -184,7 +184,7 @@ func TestOpenAPISchemasMatchJSON(t *testing.T) {
 
 	key := &quizflow.NewAPIKey{APIKey: quizflow.APIKey{ID: "key_1", Name: "n", Scopes: []string{quizflow.ScopeRead},
 		Prefix: "qf_abcdef", LastUsedAt: &now, CreatedAt: now}, Key: "qf_secret"}
-	for name, v := range map[string]any{
+	checkSchemas(t, doc, map[string]any{
 		"User":            user,
 		"Session":         &quizflow.Session{User: user, AccessToken: "a", RefreshToken: "r", TokenType: "Bearer", ExpiresIn: 900},
 		"Document":        doc1,
@@ -218,7 +218,15 @@ func TestOpenAPISchemasMatchJSON(t *testing.T) {
 		"APIKeyRequest":   quizflow.APIKeyRequest{Name: "n", Scopes: []string{quizflow.ScopeRead}, ExpiresAt: &now},
 		"PasswordChange":  passwordChange{CurrentPassword: "c", NewPassword: "a long new password"},
 		"Error":           errorBody{Error: errorDetail{Code: "invalid", Message: "m", Field: "f", RequestID: "r"}},
-	} {
+	})
+}
+
+// checkSchemas checks each named schema of doc against the JSON of a fully
+// populated value: it validates, and its properties are exactly the
+// JSON's fields.
+func checkSchemas(t *testing.T, doc *openapi3.T, values map[string]any) {
+	t.Helper()
+	for name, v := range values {
 		ref := doc.Components.Schemas[name]
 		if ref == nil || ref.Value == nil {
 			t.Errorf("schema %s missing", name)
