@@ -143,9 +143,6 @@ func New(lim Limits, tempDir string, log zerolog.Logger) (*Runner, error) {
 	return &Runner{exe: exe, lim: lim, tempDir: tempDir, log: log}, nil
 }
 
-// Limits returns the bounds each child runs under.
-func (r *Runner) Limits() Limits { return r.lim }
-
 // request is what the parent tells the child.
 type request struct {
 	Kind           string        `json:"kind"`
