@@ -3,7 +3,8 @@ package httpapi
 import "github.com/labstack/echo/v4"
 
 // routes lists the whole API surface, but for GET /metrics (added by
-// WithMetrics) and /admin/queues (mounted when Redis is configured).
+// WithMetrics), /admin/queues (mounted when Redis is configured) and the
+// web app (every other GET path).
 func (s *Server) routes() {
 	e := s.echo
 	e.GET("/healthz", s.healthz)
@@ -85,6 +86,7 @@ func (s *Server) routes() {
 	v1.GET("/admin/backups", s.listBackups, s.requireUser, s.requireOperator)
 
 	s.mountAdmin(e)
+	s.mountWebApp(e) // the browser app, for paths no route matched (webapp.go)
 }
 
 // authed registers routes of a group behind one middleware.
