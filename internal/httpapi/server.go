@@ -16,6 +16,7 @@ import (
 
 	"github.com/quizflow/quizflow/internal/quizflow"
 	"github.com/quizflow/quizflow/internal/serve"
+	"github.com/quizflow/quizflow/internal/tracing"
 )
 
 // Config holds the API's own settings.
@@ -92,7 +93,10 @@ type Deps struct {
 	// page, to allow that page's inline scripts (by hash) in the UI's
 	// Content-Security-Policy.
 	AdminUI http.Handler
-	Config  Config
+	// Errors, if set, is told of panics and 5xx answers (error tracking,
+	// SENTRY_DSN); nil reports nothing.
+	Errors ErrorReporter
+	Config Config
 }
 
 // JobWatcher signals changes of a job's record (jobwatch.Hub).
@@ -136,7 +140,11 @@ func New(d Deps) *Server {
 		Generator: func() string { return newRequestID() },
 	}))
 	e.Use(sanitizeRequestID)
-	e.Use(middleware.Recover())
+	e.Use(tracing.Echo())
+	if d.Errors != nil {
+		e.Use(s.reportServerErrors())
+	}
+	e.Use(s.recoverPanics())
 	e.Use(requestLogger(d.Log))
 	e.Use(middleware.SecureWithConfig(middleware.SecureConfig{
 		XSSProtection: "0", ContentTypeNosniff: "nosniff", XFrameOptions: "DENY",
