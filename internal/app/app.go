@@ -31,6 +31,7 @@ import (
 	"github.com/quizflow/quizflow/internal/mongostore"
 	"github.com/quizflow/quizflow/internal/notify"
 	"github.com/quizflow/quizflow/internal/ratelimit"
+	"github.com/quizflow/quizflow/internal/redisconn"
 	"github.com/quizflow/quizflow/internal/revocation"
 	"github.com/quizflow/quizflow/internal/s3blob"
 	"github.com/quizflow/quizflow/internal/sandbox"
@@ -88,16 +89,14 @@ func NewLogger(w io.Writer, level string) zerolog.Logger {
 // Open connects to every backing service named by cfg.
 func Open(ctx context.Context, cfg *config.Config, log zerolog.Logger) (*App, error) {
 	a := &App{Cfg: cfg, Log: log, Metrics: metrics.New()}
-	redisOpt, err := asynq.ParseRedisURI(cfg.RedisURL)
+	// One parse gives asynqmon's option and the shared go-redis client
+	// the same topology and settings (single, Sentinel or Cluster).
+	ropt, err := redisconn.Parse(cfg.RedisURL)
 	if err != nil {
 		return nil, fmt.Errorf("REDIS_URL: %w", err)
 	}
-	a.RedisOpt = redisOpt
-	ropt, err := redis.ParseURL(cfg.RedisURL)
-	if err != nil {
-		return nil, fmt.Errorf("REDIS_URL: %w", err)
-	}
-	a.Redis = redis.NewClient(ropt)
+	a.RedisOpt = ropt.AsynqConnOpt()
+	a.Redis = ropt.NewClient()
 	a.Queue = asynq.NewClientFromRedisClient(a.Redis)
 	a.Tasks = jobs.NewClient(a.Queue)
 
