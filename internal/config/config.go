@@ -14,6 +14,7 @@ import (
 
 	"github.com/quizflow/quizflow/internal/mail"
 	"github.com/quizflow/quizflow/internal/quizflow"
+	"github.com/quizflow/quizflow/internal/redisconn"
 )
 
 // MinSecretLen is the shortest JWT secret or METRICS_TOKEN accepted in
@@ -40,7 +41,9 @@ type Config struct {
 	MongoURI string
 	// MongoDB is MONGODB_DATABASE, the database name (default "quizflow").
 	MongoDB string
-	// RedisURL is REDIS_URL (default redis://127.0.0.1:6379/0).
+	// RedisURL is REDIS_URL (default redis://127.0.0.1:6379/0): redis://,
+	// rediss:// (TLS), redis-sentinel://h1:p1,h2:p2/0?master=NAME or
+	// redis-cluster://h1:p1,h2:p2, as internal/redisconn reads them.
 	RedisURL string
 	// S3Bucket is S3_BUCKET (default "quizflow").
 	S3Bucket string
@@ -366,8 +369,11 @@ func (p *parser) check(c *Config) {
 	if len(c.S3Bucket) < 3 {
 		p.fail("S3_BUCKET", "must be at least 3 characters")
 	}
+	if _, err := redisconn.Parse(c.RedisURL); err != nil {
+		p.fail("REDIS_URL", "%v", err) // the parser's errors never repeat a password
+	}
 	for _, u := range []struct{ name, val string }{
-		{"REDIS_URL", c.RedisURL}, {"MONGODB_URI", c.MongoURI},
+		{"MONGODB_URI", c.MongoURI},
 		{"S3_ENDPOINT", c.S3Endpoint}, {"S3_PUBLIC_ENDPOINT", c.S3PublicEndpoint}, {"OPENAI_BASE_URL", c.OpenAIBaseURL}, {"SMTP_URL", c.SMTPURL},
 	} {
 		if u.val == "" {
