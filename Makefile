@@ -3,7 +3,7 @@
 GO ?= go
 PKGS ?= ./...
 
-.PHONY: run test test-race bench build vet lint fuzz compose-check
+.PHONY: run test test-race bench build vet lint fuzz compose-check web web-check
 
 run:
 	$(GO) run ./cmd/quizflow dev
@@ -42,3 +42,14 @@ fuzz:
 
 compose-check:
 	docker-compose config -q
+
+# The browser app: web/ builds into web/dist, which is committed and
+# embedded (package web), so run, build and test need no Node.js.
+web:
+	cd web && npm ci && npm run build
+
+# CI: the committed build must be what the sources build (untracked files
+# in web/dist count as a difference).
+web-check: web
+	@git diff --exit-code --stat -- web/dist || (echo "web/dist differs from a fresh build: run make web and commit web/dist"; exit 1)
+	@test -z "$$(git status --porcelain -- web/dist)" || (git status --porcelain -- web/dist; echo "web/dist has files a fresh build does not match: run make web and commit web/dist"; exit 1)
