@@ -63,8 +63,15 @@ type Limiter interface {
 
 // Config configures token issuance.
 type Config struct {
+	// AccessSecret and RefreshSecret sign new tokens and verify them;
+	// each token names its secret by key ID (KeyID) in its "kid" header.
 	AccessSecret, RefreshSecret []byte
-	AccessTTL, RefreshTTL       time.Duration
+	// AccessSecretPrevious and RefreshSecretPrevious, when set, are the
+	// secrets being rotated out: they still verify the tokens they signed
+	// (found by key ID) but sign nothing, so a rotation logs nobody out.
+	// Empty (the default) verifies with the current secrets only.
+	AccessSecretPrevious, RefreshSecretPrevious []byte
+	AccessTTL, RefreshTTL                       time.Duration
 	// BcryptCost is the password hashing cost (default bcrypt.DefaultCost).
 	BcryptCost int
 	// UnsubscribeKey signs the one-click unsubscribe links of
@@ -99,6 +106,8 @@ type Deps struct {
 // its Deps.
 type Service struct {
 	cfg Config
+	// access and refresh are the key rings built from cfg's secrets.
+	access, refresh keyring
 	Deps
 	now func() time.Time
 	// dummyHash is compared against when an email is unknown, so a login
@@ -111,6 +120,14 @@ func New(cfg Config, d Deps) (*Service, error) {
 	if len(cfg.AccessSecret) == 0 || len(cfg.RefreshSecret) == 0 {
 		return nil, errors.New("auth: access and refresh secrets are required")
 	}
+	access, err := newKeyring("access", cfg.AccessSecret, cfg.AccessSecretPrevious)
+	if err != nil {
+		return nil, err
+	}
+	refresh, err := newKeyring("refresh", cfg.RefreshSecret, cfg.RefreshSecretPrevious)
+	if err != nil {
+		return nil, err
+	}
 	if d.Store == nil || d.Revocations == nil {
 		return nil, errors.New("auth: a store and a revocation list are required")
 	}
@@ -121,7 +138,7 @@ func New(cfg Config, d Deps) (*Service, error) {
 	if err != nil {
 		return nil, fmt.Errorf("auth: %w", err)
 	}
-	return &Service{cfg: cfg, Deps: d, now: time.Now, dummyHash: dummy}, nil
+	return &Service{cfg: cfg, access: access, refresh: refresh, Deps: d, now: time.Now, dummyHash: dummy}, nil
 }
 
 var _ quizflow.AccountService = (*Service)(nil)
@@ -240,7 +257,7 @@ func roundUp(d time.Duration) string {
 // A token presented twice revokes the login, its access tokens included,
 // and returns EUNAUTHORIZED.
 func (s *Service) Refresh(ctx context.Context, token string) (*quizflow.Session, error) {
-	c, err := s.parse(token, s.cfg.RefreshSecret, typeRefresh)
+	c, err := s.parse(token, s.refresh, typeRefresh)
 	if err != nil {
 		return nil, err
 	}
@@ -261,7 +278,7 @@ func (s *Service) Refresh(ctx context.Context, token string) (*quizflow.Session,
 
 // Logout ends the login a refresh token belongs to, access tokens included.
 func (s *Service) Logout(ctx context.Context, token string) error {
-	c, err := s.parse(token, s.cfg.RefreshSecret, typeRefresh)
+	c, err := s.parse(token, s.refresh, typeRefresh)
 	if err != nil {
 		return err
 	}
@@ -360,7 +377,7 @@ func (s *Service) AuthenticateID(ctx context.Context, bearer string) (*quizflow.
 
 // checkAccess verifies an access token and that its login is not revoked.
 func (s *Service) checkAccess(ctx context.Context, bearer string) (*claims, error) {
-	c, err := s.parse(bearer, s.cfg.AccessSecret, typeAccess)
+	c, err := s.parse(bearer, s.access, typeAccess)
 	if err != nil {
 		return nil, err
 	}
@@ -428,7 +445,7 @@ func (s *Service) newSession(ctx context.Context, u *quizflow.User, family strin
 			Issuer: issuer, Subject: u.ID, ID: quizflow.NewID("at"),
 			IssuedAt: jwt.NewNumericDate(now), ExpiresAt: jwt.NewNumericDate(now.Add(s.cfg.AccessTTL)),
 		},
-	}, s.cfg.AccessSecret)
+	}, s.access)
 	if err != nil {
 		return nil, err
 	}
@@ -439,7 +456,7 @@ func (s *Service) newSession(ctx context.Context, u *quizflow.User, family strin
 			Issuer: issuer, Subject: u.ID, ID: rt.ID,
 			IssuedAt: jwt.NewNumericDate(now), ExpiresAt: jwt.NewNumericDate(rt.ExpiresAt),
 		},
-	}, s.cfg.RefreshSecret)
+	}, s.refresh)
 	if err != nil {
 		return nil, err
 	}

@@ -1,6 +1,9 @@
 package auth
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
 	"fmt"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -25,8 +28,71 @@ type claims struct {
 
 var errInvalidToken = quizflow.Errorf(quizflow.EUNAUTHORIZED, "The token is invalid or expired.")
 
-func (s *Service) sign(c claims, secret []byte) (string, error) {
-	tok, err := jwt.NewWithClaims(jwt.SigningMethodHS256, c).SignedString(secret)
+// KeyID is the key ID ("kid" header) of the tokens signed with secret: the
+// first 8 bytes, in hex, of the SHA-256 of a label and the secret. It names
+// the secret without revealing it, so an operator can tell from a token
+// (or the log) which secret signed it.
+func KeyID(secret []byte) string {
+	h := sha256.New()
+	h.Write([]byte("quizflow jwt kid\x00"))
+	h.Write(secret)
+	return hex.EncodeToString(h.Sum(nil)[:8])
+}
+
+// keyring holds the secrets of one token kind: current signs and verifies,
+// previous (optional) only verifies, during a rotation window.
+type keyring struct {
+	currentID string
+	current   []byte
+	// previousID is "" when there is no previous secret.
+	previousID string
+	previous   []byte
+}
+
+// newKeyring returns the keyring of current and an optional previous
+// secret; name (e.g. "access") is for the error.
+func newKeyring(name string, current, previous []byte) (keyring, error) {
+	if len(current) == 0 {
+		return keyring{}, fmt.Errorf("auth: the %s secret is required", name)
+	}
+	k := keyring{currentID: KeyID(current), current: current}
+	if len(previous) > 0 {
+		k.previousID, k.previous = KeyID(previous), previous
+		if k.previousID == k.currentID {
+			return keyring{}, fmt.Errorf("auth: the previous %s secret is the current one; drop it or set a new current secret", name)
+		}
+	}
+	return k, nil
+}
+
+var errUnknownKey = errors.New("unknown key id")
+
+// key is the jwt.Keyfunc of the ring: a token names its key by "kid"; a
+// token without one was issued by a release before key IDs and is checked
+// against the current secret only. An unknown kid, or one that is not a
+// string, is refused.
+func (k keyring) key(t *jwt.Token) (any, error) {
+	raw, ok := t.Header["kid"]
+	if !ok {
+		return k.current, nil
+	}
+	kid, _ := raw.(string)
+	switch {
+	case kid == "":
+		return nil, errUnknownKey
+	case kid == k.currentID:
+		return k.current, nil
+	case kid == k.previousID && k.previousID != "":
+		return k.previous, nil
+	}
+	return nil, errUnknownKey
+}
+
+// sign signs c with the ring's current secret and names it in "kid".
+func (s *Service) sign(c claims, ring keyring) (string, error) {
+	t := jwt.NewWithClaims(jwt.SigningMethodHS256, c)
+	t.Header["kid"] = ring.currentID
+	tok, err := t.SignedString(ring.current)
 	if err != nil {
 		return "", fmt.Errorf("sign token: %w", err)
 	}
@@ -34,14 +100,14 @@ func (s *Service) sign(c claims, secret []byte) (string, error) {
 }
 
 // parse verifies a token: HS256 only (any other alg, including "none", is
-// rejected before the signature is looked at), our issuer, an expiry in the
-// future, and the expected type.
-func (s *Service) parse(token string, secret []byte, typ string) (*claims, error) {
+// rejected before the signature is looked at), a key the ring knows, our
+// issuer, an expiry in the future, and the expected type.
+func (s *Service) parse(token string, ring keyring, typ string) (*claims, error) {
 	if token == "" || len(token) > 4096 {
 		return nil, errInvalidToken
 	}
 	var c claims
-	_, err := jwt.ParseWithClaims(token, &c, func(*jwt.Token) (any, error) { return secret, nil },
+	_, err := jwt.ParseWithClaims(token, &c, ring.key,
 		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
 		jwt.WithIssuer(issuer),
 		jwt.WithExpirationRequired(),

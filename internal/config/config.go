@@ -99,6 +99,13 @@ type Config struct {
 	// JWT_REFRESH_SECRET. Outside production a missing secret is replaced by
 	// a random one (tokens then do not survive a restart).
 	JWTAccessSecret, JWTRefreshSecret string
+	// JWTAccessSecretPrevious and JWTRefreshSecretPrevious are
+	// JWT_ACCESS_SECRET_PREVIOUS and JWT_REFRESH_SECRET_PREVIOUS: during a
+	// rotation, the secrets being replaced, which still verify the tokens
+	// they signed (named by key ID) but sign none. Empty (the default):
+	// only the current secrets verify. Each must differ from its current
+	// secret; in production they are held to the same strength rules.
+	JWTAccessSecretPrevious, JWTRefreshSecretPrevious string
 	// AccessTTL is JWT_ACCESS_EXPIRES (default 15m; at most 1h in
 	// production); RefreshTTL is JWT_REFRESH_EXPIRES (default 7d; at most 90d
 	// in production). Both accept Go durations and "Nd".
@@ -193,6 +200,18 @@ type Config struct {
 	// <token>"; empty leaves metrics open, which only development and test
 	// allow. Production requires a random token of MinSecretLen bytes or more.
 	MetricsToken string
+	// SentryDSN is SENTRY_DSN: set, panics, 5xx answers and tasks that
+	// failed for good are reported to that Sentry project (internal/errtrack);
+	// empty (the default) reports nothing. SentryEnvironment is
+	// SENTRY_ENVIRONMENT (default APP_ENV); SentryRelease is SENTRY_RELEASE
+	// (default the binary's module version).
+	SentryDSN, SentryEnvironment, SentryRelease string
+	// OTelEndpoint is OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, else
+	// OTEL_EXPORTER_OTLP_ENDPOINT: set, spans are exported over OTLP/HTTP
+	// (internal/tracing), configured by the standard OTEL_* variables;
+	// empty (the default) records none. OTelServiceName is
+	// OTEL_SERVICE_NAME (default quizflow-<role>).
+	OTelEndpoint, OTelServiceName string
 	// MetricsAddr is METRICS_ADDR, where a standalone worker serves GET
 	// /metrics (default ":9091"; "off" gives "", no listener). The API
 	// serves its metrics on PORT.
@@ -266,6 +285,12 @@ func FromEnv(getenv func(string) string) (*Config, error) {
 		MetricsToken:         p.str("METRICS_TOKEN", ""),
 		MetricsAddr:          p.str("METRICS_ADDR", ":9091"),
 	}
+	c.SentryDSN, c.SentryRelease = p.str("SENTRY_DSN", ""), p.str("SENTRY_RELEASE", "")
+	c.SentryEnvironment = p.str("SENTRY_ENVIRONMENT", c.Env)
+	c.OTelEndpoint = p.str("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", p.str("OTEL_EXPORTER_OTLP_ENDPOINT", ""))
+	c.OTelServiceName = p.str("OTEL_SERVICE_NAME", "")
+	c.JWTAccessSecretPrevious = p.str("JWT_ACCESS_SECRET_PREVIOUS", "")
+	c.JWTRefreshSecretPrevious = p.str("JWT_REFRESH_SECRET_PREVIOUS", "")
 	if c.MetricsAddr == "off" {
 		c.MetricsAddr = ""
 	}
@@ -307,6 +332,12 @@ func (p *parser) check(c *Config) {
 	}
 	if c.Production() {
 		p.checkProduction(c)
+	}
+	if c.JWTAccessSecretPrevious != "" && c.JWTAccessSecretPrevious == c.JWTAccessSecret {
+		p.fail("JWT_ACCESS_SECRET_PREVIOUS", "is JWT_ACCESS_SECRET itself: set JWT_ACCESS_SECRET to the new secret, or unset JWT_ACCESS_SECRET_PREVIOUS")
+	}
+	if c.JWTRefreshSecretPrevious != "" && c.JWTRefreshSecretPrevious == c.JWTRefreshSecret {
+		p.fail("JWT_REFRESH_SECRET_PREVIOUS", "is JWT_REFRESH_SECRET itself: set JWT_REFRESH_SECRET to the new secret, or unset JWT_REFRESH_SECRET_PREVIOUS")
 	}
 	if c.AccessTTL <= 0 {
 		p.fail("JWT_ACCESS_EXPIRES", "must be positive")
@@ -450,8 +481,12 @@ func (p *parser) checkProduction(c *Config) {
 		{"JWT_ACCESS_SECRET", c.JWTAccessSecret},
 		{"JWT_REFRESH_SECRET", c.JWTRefreshSecret},
 		{"METRICS_TOKEN", c.MetricsToken},
+		{"JWT_ACCESS_SECRET_PREVIOUS", c.JWTAccessSecretPrevious},
+		{"JWT_REFRESH_SECRET_PREVIOUS", c.JWTRefreshSecretPrevious},
 	} {
 		switch {
+		case s.val == "" && strings.HasSuffix(s.name, "_PREVIOUS"):
+			// Optional: only during a rotation.
 		case s.val == "" && s.name == "METRICS_TOKEN":
 			p.fail(s.name, "is required in production: /metrics is served on the API's PORT and on each worker's METRICS_ADDR "+
 				"and must not be open to whoever reaches them; %s and give it to the scraper as a bearer token", random)

@@ -41,6 +41,14 @@ func TestProductionSecrets(t *testing.T) {
 		{"short", prod(map[string]string{"JWT_ACCESS_SECRET": "short", "JWT_REFRESH_SECRET": strong}), []string{"JWT_ACCESS_SECRET must be at least 32 bytes"}},
 		{"same", prod(map[string]string{"JWT_ACCESS_SECRET": strong, "JWT_REFRESH_SECRET": strong}), []string{"JWT_REFRESH_SECRET must differ"}},
 		{"ok", prod(map[string]string{"JWT_ACCESS_SECRET": strong, "JWT_REFRESH_SECRET": randomHex(t, 40)}), nil},
+		{"rotation window", prod(map[string]string{"JWT_ACCESS_SECRET": strong, "JWT_REFRESH_SECRET": randomHex(t, 40),
+			"JWT_ACCESS_SECRET_PREVIOUS": randomHex(t, 32), "JWT_REFRESH_SECRET_PREVIOUS": randomHex(t, 32)}), nil},
+		{"previous is current", prod(map[string]string{"JWT_ACCESS_SECRET": strong, "JWT_REFRESH_SECRET": randomHex(t, 40),
+			"JWT_ACCESS_SECRET_PREVIOUS": strong}), []string{"JWT_ACCESS_SECRET_PREVIOUS is JWT_ACCESS_SECRET itself"}},
+		{"previous refresh short", prod(map[string]string{"JWT_ACCESS_SECRET": strong, "JWT_REFRESH_SECRET": randomHex(t, 40),
+			"JWT_REFRESH_SECRET_PREVIOUS": "old"}), []string{"JWT_REFRESH_SECRET_PREVIOUS must be at least 32 bytes"}},
+		{"previous outside production", map[string]string{"JWT_REFRESH_SECRET": "r", "JWT_REFRESH_SECRET_PREVIOUS": "r"},
+			[]string{"JWT_REFRESH_SECRET_PREVIOUS is JWT_REFRESH_SECRET itself"}},
 		{"dev needs none", map[string]string{}, nil},
 	}
 	for _, tt := range tests {
