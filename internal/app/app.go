@@ -129,6 +129,7 @@ func Open(ctx context.Context, cfg *config.Config, log zerolog.Logger) (*App, er
 	unsubKey := unsubscribeKey(accessSecret)
 	a.Auth, err = auth.New(auth.Config{
 		AccessSecret: accessSecret, RefreshSecret: refreshSecret,
+		AccessSecretPrevious: []byte(cfg.JWTAccessSecretPrevious), RefreshSecretPrevious: []byte(cfg.JWTRefreshSecretPrevious),
 		AccessTTL: cfg.AccessTTL, RefreshTTL: cfg.RefreshTTL, BcryptCost: cfg.BcryptCost,
 		UnsubscribeKey: unsubKey, RequireVerifiedOperators: cfg.MailOn(),
 	}, auth.Deps{
