@@ -207,7 +207,9 @@ func newTask(typ string, payload any, id, queue string, timeout time.Duration, e
 		asynq.MaxRetry(MaxRetry),
 		asynq.Timeout(timeout),
 	}, extra...)
-	return asynq.NewTask(typ, b, opts...), nil
+	// An empty header map, so Client.Enqueue can add the trace context
+	// (asynq v0.26 carries headers; a worker that reads none ignores them).
+	return asynq.NewTaskWithHeaders(typ, b, map[string]string{}, opts...), nil
 }
 
 // Decode decodes a task payload into v. A payload that cannot be decoded

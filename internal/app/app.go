@@ -23,6 +23,7 @@ import (
 	"github.com/quizflow/quizflow/internal/auth"
 	"github.com/quizflow/quizflow/internal/backup"
 	"github.com/quizflow/quizflow/internal/config"
+	"github.com/quizflow/quizflow/internal/errtrack"
 	"github.com/quizflow/quizflow/internal/extract"
 	"github.com/quizflow/quizflow/internal/generate"
 	"github.com/quizflow/quizflow/internal/httpapi"
@@ -75,6 +76,12 @@ type App struct {
 	Backup *backup.Service
 	// BillingMetrics counts quota refusals and billing events.
 	BillingMetrics *metrics.Billing
+	// Errors reports panics, 5xx answers and failed tasks (SENTRY_DSN);
+	// nil when error tracking is off.
+	Errors *errtrack.Tracker
+	// stopTracing flushes and stops the span exporter (a no-op when
+	// tracing is off).
+	stopTracing func(context.Context) error
 }
 
 // NewLogger returns the JSON logger for level ("debug", "info", ...).
@@ -89,6 +96,9 @@ func NewLogger(w io.Writer, level string) zerolog.Logger {
 // Open connects to every backing service named by cfg.
 func Open(ctx context.Context, cfg *config.Config, log zerolog.Logger) (*App, error) {
 	a := &App{Cfg: cfg, Log: log, Metrics: metrics.New()}
+	if err := a.openObservability(ctx); err != nil {
+		return nil, err
+	}
 	// One parse gives asynqmon's option and the shared go-redis client
 	// the same topology and settings (single, Sentinel or Cluster).
 	ropt, err := redisconn.Parse(cfg.RedisURL)
@@ -142,7 +152,7 @@ func Open(ctx context.Context, cfg *config.Config, log zerolog.Logger) (*App, er
 		a.Close()
 		return nil, err
 	}
-	a.Generator, err = newGenerator(cfg, a.Redis, log)
+	a.Generator, err = newGenerator(cfg, a.Redis, log, metrics.NewLLMResponses(a.Metrics))
 	if err != nil {
 		a.Close()
 		return nil, err
@@ -198,6 +208,7 @@ func randomSecret() []byte {
 
 // Close releases every connection.
 func (a *App) Close() {
+	defer a.closeObservability()
 	if a.Queue != nil {
 		_ = a.Queue.Close() // also closes a.Redis, which it shares
 	} else if a.Redis != nil {
@@ -220,17 +231,15 @@ func (a *App) API() *httpapi.Server {
 	// The queue gauges walk Redis on every scrape, so the API registers
 	// them and the workers do not.
 	a.Metrics.WithQueues(asynqmetrics.NewQueueMetricsCollector(asynq.NewInspectorFromRedisClient(a.Redis)))
+	a.Metrics.WithDependencies(a.dependencyChecks())
 	sv := a.Services
 	return httpapi.New(httpapi.Deps{
 		Log: a.Log, Accounts: a.Auth,
 		Documents: sv.Documents, Jobs: sv.Jobs, Quizzes: sv.Quizzes, Exports: sv.Exports,
-		Billing: sv.Billing,
-		Backups: a.BackupAdmin(),
-		Ready: map[string]func(context.Context) error{
-			"redis":   func(ctx context.Context) error { return a.Redis.Ping(ctx).Err() },
-			"mongodb": a.Store.Ping,
-			"s3":      a.Blobs.Ping,
-		},
+		Billing:       sv.Billing,
+		Backups:       a.BackupAdmin(),
+		Ready:         a.dependencyChecks(),
+		Errors:        a.httpErrors(),
 		JobEvents:     a.JobEvents,
 		IPLimit:       a.ipGate(),
 		RegisterLimit: ratelimit.NewGate(a.Redis, "register", registrationsPerHour, time.Hour),
@@ -295,6 +304,7 @@ func (a *App) WorkerDeps() (worker.Deps, error) {
 		Backups:        a.Backup,
 		BackupAlerts:   a.backupAlerts(),
 		Billing:        a.Services.Billing,
+		Errors:         a.taskErrors(),
 	}, nil
 }
 

@@ -33,7 +33,7 @@ func generatorTypes(cfg *config.Config) []string {
 // newGenerator builds the generation pipeline: the OpenAI-compatible model
 // when OPENAI_API_KEY or OPENAI_BASE_URL is set, else the built-in offline
 // generator. Both go through the same checks.
-func newGenerator(cfg *config.Config, rdb redis.UniversalClient, log zerolog.Logger) (generate.Generator, error) {
+func newGenerator(cfg *config.Config, rdb redis.UniversalClient, log zerolog.Logger, responses llm.ResponseObserver) (generate.Generator, error) {
 	pc := generate.Config{Cache: rediscache.New(rdb, "quizflow:chunks:", chunkCacheTTL)}
 	if offlineOnly(cfg) {
 		pc.Model = offline.Model{}
@@ -44,6 +44,7 @@ func newGenerator(cfg *config.Config, rdb redis.UniversalClient, log zerolog.Log
 		APIKey: cfg.OpenAIKey, BaseURL: cfg.OpenAIBaseURL, Model: cfg.OpenAIModel,
 		Azure: cfg.OpenAIAzure, APIVersion: cfg.OpenAIAPIVersion,
 		Timeout: cfg.OpenAITimeout, MaxRetries: llmRetries(cfg.OpenAIMaxRetries),
+		Responses: responses,
 		Limiter: ratelimit.New(rdb, ratelimit.Config{
 			RequestsPerMinute: cfg.LLMRequestsPerMinute, TokensPerMinute: cfg.LLMTokensPerMinute,
 		}),

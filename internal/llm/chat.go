@@ -8,9 +8,12 @@ import (
 	"time"
 
 	openai "github.com/sashabaranov/go-openai"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/quizflow/quizflow/internal/generate"
 	"github.com/quizflow/quizflow/internal/quizflow"
+	"github.com/quizflow/quizflow/internal/tracing"
 )
 
 // structured sends messages with a strict JSON-schema response format and
@@ -94,7 +97,18 @@ func replyContent(resp openai.ChatCompletionResponse) (string, error) {
 // backoff with jitter. A refusal (400, 401, 403, 404) is returned at once
 // as a *generate.RefusedError; a transient failure that outlasts the
 // retries wraps generate.ErrUnavailable.
-func (c *Client) call(ctx context.Context, req openai.ChatCompletionRequest) (openai.ChatCompletionResponse, error) {
+func (c *Client) call(ctx context.Context, req openai.ChatCompletionRequest) (resp openai.ChatCompletionResponse, err error) {
+	// One span per model call, retries included; it names the model and
+	// counts attempts and tokens, never the prompt or the answer.
+	ctx, span := tracing.Start(ctx, "llm.chat_completion", trace.WithSpanKind(trace.SpanKindClient),
+		trace.WithAttributes(attribute.String("gen_ai.request.model", req.Model)))
+	attempts := 0
+	defer func() {
+		span.SetAttributes(attribute.Int("quizflow.llm.attempts", attempts),
+			attribute.Int("gen_ai.usage.input_tokens", resp.Usage.PromptTokens),
+			attribute.Int("gen_ai.usage.output_tokens", resp.Usage.CompletionTokens))
+		tracing.End(span, err)
+	}()
 	est := 0
 	for _, m := range req.Messages {
 		est += c.tok.Count(m.Content) + 4
@@ -106,6 +120,7 @@ func (c *Client) call(ctx context.Context, req openai.ChatCompletionRequest) (op
 				return openai.ChatCompletionResponse{}, fmt.Errorf("llm: rate limit: %w", err)
 			}
 		}
+		attempts++
 		slot := &retryAfterSlot{}
 		callCtx, cancel := context.WithTimeout(context.WithValue(ctx, retryAfterKey{}, slot), c.cfg.Timeout)
 		resp, err := c.oc.CreateChatCompletion(callCtx, req)

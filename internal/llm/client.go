@@ -75,7 +75,15 @@ type Config struct {
 	// Tokenizer estimates prompt tokens for the limiter; nil means the
 	// tiktoken encoding of Model.
 	Tokenizer generate.Tokenizer
+	// Responses, if set, counts every HTTP answer of the server by status
+	// (*metrics.LLMResponses: quizflow_llm_responses_total, whose 429s
+	// the alert rules watch).
+	Responses ResponseObserver
 }
+
+// ResponseObserver is told the status of each HTTP answer of the model
+// server, every attempt included (0: no answer, e.g. a timeout).
+type ResponseObserver interface{ ObserveLLMResponse(status int) }
 
 // DefaultAzureAPIVersion is the Azure OpenAI api-version used by default.
 const DefaultAzureAPIVersion = "2024-10-21"
@@ -140,7 +148,7 @@ func New(cfg Config) (*Client, error) {
 		base = http.DefaultTransport
 	}
 	wrapped := *hc
-	wrapped.Transport = headerRecorder{base: base}
+	wrapped.Transport = headerRecorder{base: base, obs: cfg.Responses}
 	oc.HTTPClient = &wrapped
 	tok := cfg.Tokenizer
 	if tok == nil {

@@ -39,10 +39,21 @@ func (s *retryAfterSlot) get() (time.Duration, bool) {
 
 // headerRecorder is an http.RoundTripper that copies Retry-After (and
 // OpenAI's retry-after-ms) of error responses into the context's slot.
-type headerRecorder struct{ base http.RoundTripper }
+// It also tells obs, if set, of every answer's status (0: none).
+type headerRecorder struct {
+	base http.RoundTripper
+	obs  ResponseObserver
+}
 
 func (h headerRecorder) RoundTrip(req *http.Request) (*http.Response, error) {
 	resp, err := h.base.RoundTrip(req)
+	if h.obs != nil {
+		status := 0
+		if err == nil {
+			status = resp.StatusCode
+		}
+		h.obs.ObserveLLMResponse(status)
+	}
 	if err != nil || resp.StatusCode < 400 {
 		return resp, err
 	}

@@ -99,6 +99,11 @@ func New() *Registry {
 		Help:    "CPU time of each extraction child process, whatever the outcome.",
 		Buckets: []float64{.01, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60, 120},
 	})
+	// Every status a refusal can have starts at 0, so rate() and
+	// increase() see the first one.
+	for _, st := range []string{"400", "401", "403", "404"} {
+		r.llmRefusals.WithLabelValues(st)
+	}
 	r.reg.MustRegister(
 		r.extractPeak, r.extractCPU,
 		collectors.NewGoCollector(),

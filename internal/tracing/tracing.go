@@ -58,7 +58,7 @@ func Disable() {
 	otel.SetTracerProvider(noop.NewTracerProvider())
 }
 
-// Config is what Setup reads; FromEnv fills it.
+// Config is what Setup reads (config.Config's OTel fields).
 type Config struct {
 	// Endpoint is OTEL_EXPORTER_OTLP_TRACES_ENDPOINT or else
 	// OTEL_EXPORTER_OTLP_ENDPOINT; empty leaves tracing off. The exporter
@@ -66,25 +66,13 @@ type Config struct {
 	// (headers, timeout, compression, TLS) and the SDK OTEL_TRACES_SAMPLER
 	// and OTEL_TRACES_SAMPLER_ARG (default: parentbased_always_on).
 	Endpoint string
-	// ServiceName is OTEL_SERVICE_NAME, else "quizflow-" + the role.
+	// ServiceName is OTEL_SERVICE_NAME, else "quizflow-" + the role
+	// (the caller's default).
 	ServiceName string
 	// Release is the service.version resource attribute ("" for none).
 	Release string
 	// Environment is the deployment.environment.name attribute (APP_ENV).
 	Environment string
-}
-
-// FromEnv reads Config from getenv for a process of role (api, worker,
-// scheduler, dev).
-func FromEnv(getenv func(string) string, role string) Config {
-	c := Config{Endpoint: getenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"), ServiceName: getenv("OTEL_SERVICE_NAME")}
-	if c.Endpoint == "" {
-		c.Endpoint = getenv("OTEL_EXPORTER_OTLP_ENDPOINT")
-	}
-	if c.ServiceName == "" {
-		c.ServiceName = "quizflow-" + role
-	}
-	return c
 }
 
 // Setup starts exporting spans over OTLP/HTTP when cfg.Endpoint is set

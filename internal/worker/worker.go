@@ -19,6 +19,7 @@ import (
 	"github.com/quizflow/quizflow/internal/metrics"
 	"github.com/quizflow/quizflow/internal/quizflow"
 	"github.com/quizflow/quizflow/internal/sandbox"
+	"github.com/quizflow/quizflow/internal/tracing"
 	"github.com/quizflow/quizflow/internal/usecase"
 	"github.com/quizflow/quizflow/jobs"
 )
@@ -73,6 +74,9 @@ type Deps struct {
 	// of a job that failed through no fault of its owner; nil applies no
 	// events (archived) and refunds nothing.
 	Billing Billing
+	// Errors, if set, is told of tasks that failed for good and of panics
+	// (error tracking, SENTRY_DSN); nil reports nothing.
+	Errors ErrorReporter
 }
 
 // TokenStore is what the cleanup task needs of the records: deleting the
@@ -111,8 +115,9 @@ type UsageStore interface {
 // NewMux registers one handler per task type.
 func NewMux(d Deps) *asynq.ServeMux {
 	mux := asynq.NewServeMux()
-	// Metrics outermost, so a task's outcome is what failJobs hands asynq.
-	mux.Use(taskMetrics(d.Metrics), logTasks(d.Log), failJobs(d))
+	// The task's span outermost, then metrics, so a task's outcome is
+	// what failJobs hands asynq; failures are reported as failJobs left them.
+	mux.Use(tracing.Task(), taskMetrics(d.Metrics), reportFailures(d.Errors), logTasks(d.Log), failJobs(d))
 	mux.Handle(jobs.TypeDocumentExtract, &extractHandler{d})
 	mux.Handle(jobs.TypeQuizGenerate, &generateHandler{d})
 	mux.Handle(jobs.TypeQuizExport, &exportHandler{d})
