@@ -52,7 +52,7 @@ var recordCases = map[string]recordCase{
 			}
 			return d.ID, s.CreateDocument(ctx, d)
 		},
-		read: func(ctx context.Context, s *mongostore.Store, id string) (any, error) { return s.Document(ctx, id, "") },
+		read:  func(ctx context.Context, s *mongostore.Store, id string) (any, error) { return s.Document(ctx, id, "") },
 		newer: bson.M{"language_detected": "en", "options.reading_level": 7, "retention": bson.M{"days": 30}},
 		// text_key: written once the text is extracted; fresh: only when asked.
 		missing: []string{"text_key", "options.fresh", "options.instructions"},
