@@ -171,7 +171,7 @@ func Open(ctx context.Context, cfg *config.Config, log zerolog.Logger) (*App, er
 			Plans: cfg.Plans, BillingGrace: cfg.BillingGrace, PublicURL: cfg.PublicURL,
 			UpgradeURL: cfg.PublicURL + "/v1/billing/checkout"},
 		BillingStore: a.Store, Payments: payments(cfg), Notify: notify.Queue{Q: a.Tasks},
-		Observer: a.BillingMetrics,
+		Observer: a.BillingMetrics, ShareStore: a.Store,
 	})
 	return a, nil
 }
@@ -236,17 +236,19 @@ func (a *App) API() *httpapi.Server {
 	return httpapi.New(httpapi.Deps{
 		Log: a.Log, Accounts: a.Auth,
 		Documents: sv.Documents, Jobs: sv.Jobs, Quizzes: sv.Quizzes, Exports: sv.Exports,
-		Billing:       sv.Billing,
+		Billing: sv.Billing, Shares: sv.Shares, Limits: sv.Documents,
 		Backups:       a.BackupAdmin(),
 		Ready:         a.dependencyChecks(),
 		Errors:        a.httpErrors(),
 		JobEvents:     a.JobEvents,
 		IPLimit:       a.ipGate(),
 		RegisterLimit: ratelimit.NewGate(a.Redis, "register", registrationsPerHour, time.Hour),
+		ShareLimit:    a.shareGate(),
 		AdminUI:       asynqmon.New(asynqmon.Options{RootPath: httpapi.AdminRoot, RedisConnOpt: a.RedisOpt}),
 		Config: httpapi.Config{
 			MaxFileSize: a.Cfg.MaxFileSize, CORSOrigins: a.Cfg.CORSOrigin, AdminSecret: secret,
 			TrustedProxies: a.Cfg.TrustedProxies,
+			PublicURL:      a.Cfg.PublicURL, RefreshTTL: a.Cfg.RefreshTTL,
 		},
 	}).WithMetrics(a.Metrics, a.Cfg.MetricsToken)
 }

@@ -90,7 +90,7 @@ func (s *Server) register(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusCreated, sess)
+	return s.sendSession(c, http.StatusCreated, sess)
 }
 
 type loginRequest struct {
@@ -107,7 +107,7 @@ func (s *Server) login(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, sess)
+	return s.sendSession(c, http.StatusOK, sess)
 }
 
 type refreshRequest struct {
@@ -115,6 +115,9 @@ type refreshRequest struct {
 }
 
 func (s *Server) refresh(c echo.Context) error {
+	if cookieMode(c) {
+		return s.cookieRefresh(c)
+	}
 	var r refreshRequest
 	if err := bindJSON(c, &r); err != nil {
 		return err
@@ -127,6 +130,9 @@ func (s *Server) refresh(c echo.Context) error {
 }
 
 func (s *Server) logout(c echo.Context) error {
+	if cookieMode(c) {
+		return s.cookieLogout(c)
+	}
 	var r refreshRequest
 	if err := bindJSON(c, &r); err != nil {
 		return err
@@ -144,6 +150,9 @@ func (s *Server) me(c echo.Context) error {
 func (s *Server) logoutAll(c echo.Context) error {
 	if err := s.Accounts.LogoutAll(c.Request().Context(), currentPrincipal(c)); err != nil {
 		return err
+	}
+	if cookieMode(c) {
+		s.setRefreshCookie(c, "", 0) // its login ended too
 	}
 	return c.NoContent(http.StatusNoContent)
 }
@@ -164,7 +173,7 @@ func (s *Server) changePassword(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, sess)
+	return s.sendSession(c, http.StatusOK, sess)
 }
 
 // createAPIKey answers 201 with the key and its secret, shown this once.

@@ -254,5 +254,8 @@ func (s *Server) getDocumentText(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if t, err = onePage(c, t); err != nil {
+		return err
+	}
 	return c.JSON(http.StatusOK, t)
 }

@@ -11,10 +11,12 @@ import (
 )
 
 // Account mail: address verification, password reset, notification
-// preferences and unsubscribe. The JSON routes are under /v1; the pages a
-// mailed link opens (/verify-email, /reset-password, /unsubscribe) are
-// plain HTML forms, so they work in any browser without a web app, and
-// their GET never changes anything (mail scanners fetch links): the
+// preferences and unsubscribe. The JSON routes are under /v1. The
+// verification and reset links (/verify-email, /reset-password) open the
+// web app, which posts their token to POST /v1/auth/verify and
+// /v1/auth/password/reset. The unsubscribe link's page (/unsubscribe) is a
+// plain HTML form served here, so one-click unsubscribe works without the
+// app; its GET never changes anything (mail scanners fetch links): the
 // change is the form's POST.
 
 type tokenRequest struct {
@@ -138,7 +140,6 @@ var pageTemplate = template.Must(template.New("page").Parse(`<!DOCTYPE html>
 {{if .Message}}<p>{{.Message}}</p>{{end}}
 {{if .Action}}<form method="post" action="{{.Action}}">
 <input type="hidden" name="token" value="{{.Token}}">
-{{if .Password}}<p><label>New password (12 to 128 characters)<br><input type="password" name="password" autocomplete="new-password" minlength="12" maxlength="128" required></label></p>{{end}}
 {{if .OneClick}}<input type="hidden" name="List-Unsubscribe" value="One-Click">{{end}}
 <p><button type="submit">{{.Button}}</button></p>
 </form>{{end}}
@@ -147,7 +148,7 @@ var pageTemplate = template.Must(template.New("page").Parse(`<!DOCTYPE html>
 
 type mailPage struct {
 	Title, Message, Action, Token, Button string
-	Password, OneClick                    bool
+	OneClick                              bool
 }
 
 func renderPage(c echo.Context, status int, p mailPage) error {
@@ -165,33 +166,6 @@ func (s *Server) pageError(c echo.Context, title string, err error) error {
 		return err // the error handler logs it and answers 500
 	}
 	return renderPage(c, statusOf(quizflow.ErrorCode(err)), mailPage{Title: title, Message: quizflow.ErrorMessage(err)})
-}
-
-func (s *Server) verifyEmailPage(c echo.Context) error {
-	return renderPage(c, http.StatusOK, mailPage{Title: "Confirm your address", Action: "/verify-email",
-		Token: c.QueryParam("token"), Button: "Confirm my address"})
-}
-
-func (s *Server) verifyEmailForm(c echo.Context) error {
-	u, err := s.Accounts.VerifyEmail(c.Request().Context(), formValue(c, "token"))
-	if err != nil {
-		return s.pageError(c, "The address could not be confirmed", err)
-	}
-	return renderPage(c, http.StatusOK, mailPage{Title: "Address confirmed", Message: u.Email + " is confirmed. You can close this page."})
-}
-
-func (s *Server) resetPasswordPage(c echo.Context) error {
-	return renderPage(c, http.StatusOK, mailPage{Title: "Choose a new password", Action: "/reset-password",
-		Token: c.QueryParam("token"), Button: "Set the password", Password: true})
-}
-
-func (s *Server) resetPasswordForm(c echo.Context) error {
-	token := formValue(c, "token")
-	err := s.Accounts.ResetPassword(c.Request().Context(), token, c.Request().PostForm.Get("password"))
-	if err != nil {
-		return s.pageError(c, "The password was not changed", err)
-	}
-	return renderPage(c, http.StatusOK, mailPage{Title: "Password changed", Message: "Sign in with your new password. Every other session has ended."})
 }
 
 func (s *Server) unsubscribePage(c echo.Context) error {

@@ -182,6 +182,16 @@ func TestOpenAPISchemasMatchJSON(t *testing.T) {
 	summary := quizSummary{ID: "quiz_1", DocumentID: "doc_1", Title: "t", Language: "en", QuestionCount: 1, Usage: usage,
 		Version: 1, CreatedAt: now, UpdatedAt: now}
 
+	share := &quizflow.Share{Token: "tok", URL: "https://qf.example/s/tok", QuizID: "quiz_1", CreatedAt: now}
+	sharedQ := quizflow.SharedQuestion{ID: "q_1", Type: quizflow.Matching, Prompt: "p", Points: 1,
+		Options: []quizflow.SharedOption{{ID: "a", Text: "t"}}, Left: []string{"l"}, Right: []string{"r"}}
+	result := quizflow.QuestionResult{QuestionID: "q_1", Type: quizflow.MultipleAnswer, Score: 0.5, MaxScore: 1,
+		Correct: false, Status: quizflow.ResultGraded, Answer: []string{"a"}, CorrectAnswer: []string{"a", "b"}, Explanation: "e"}
+	score := quizflow.Score{Score: 0.5, MaxScore: 1, Results: []quizflow.QuestionResult{result}}
+	attempt := quizflow.Attempt{ID: "att_1", QuizID: "quiz_1", Name: "Ada", Score: score, PendingReview: 1, CreatedAt: now}
+	limits := quizflow.UploadLimits{Plan: quizflow.PlanFree, MaxFileSize: 1, MaxPages: 2, MaxQuestions: 3,
+		AcceptedTypes: []quizflow.FileType{{Kind: quizflow.KindPDF, Extensions: []string{".pdf"}, ContentTypes: []string{"application/pdf"}}}}
+
 	key := &quizflow.NewAPIKey{APIKey: quizflow.APIKey{ID: "key_1", Name: "n", Scopes: []string{quizflow.ScopeRead},
 		Prefix: "qf_abcdef", LastUsedAt: &now, CreatedAt: now}, Key: "qf_secret"}
 	checkSchemas(t, doc, map[string]any{
@@ -217,6 +227,15 @@ func TestOpenAPISchemasMatchJSON(t *testing.T) {
 		"APIKeyList":      map[string]any{"api_keys": []quizflow.APIKey{key.APIKey}},
 		"APIKeyRequest":   quizflow.APIKeyRequest{Name: "n", Scopes: []string{quizflow.ScopeRead}, ExpiresAt: &now},
 		"PasswordChange":  passwordChange{CurrentPassword: "c", NewPassword: "a long new password"},
+		"Share":           share,
+		"SharedQuiz":      quizflow.SharedQuiz{Title: "t", Language: "en", MaxScore: 1, Questions: []quizflow.SharedQuestion{sharedQ}},
+		"SharedQuestion":  sharedQ,
+		"QuestionResult":  result,
+		"Score":           score,
+		"Attempt":         attempt,
+		"AttemptList":     listing("attempts", []quizflow.Attempt{attempt}, ""),
+		"AttemptRequest":  quizflow.AttemptRequest{Name: "n", Answers: map[string]json.RawMessage{"q_1": json.RawMessage(`["a"]`)}},
+		"UploadLimits":    limits,
 		"Error":           errorBody{Error: errorDetail{Code: "invalid", Message: "m", Field: "f", RequestID: "r"}},
 	})
 }

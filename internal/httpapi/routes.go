@@ -14,18 +14,18 @@ func (s *Server) routes() {
 	e.GET("/openapi.yaml", s.openapi)
 
 	v1 := e.Group("/v1")
-	v1.POST("/auth/register", s.register, s.limitRegistrations)
-	v1.POST("/auth/login", s.login)
-	v1.POST("/auth/refresh", s.refresh)
-	v1.POST("/auth/logout", s.logout)
-	v1.POST("/auth/verify", s.verifyEmail)
-	v1.POST("/auth/password/forgot", s.forgotPassword, s.limitRegistrations)
-	v1.POST("/auth/password/reset", s.resetPassword)
-	// Pages that mailed links open (HTML forms; GET changes nothing).
-	e.GET("/verify-email", s.verifyEmailPage)
-	e.POST("/verify-email", s.verifyEmailForm)
-	e.GET("/reset-password", s.resetPasswordPage)
-	e.POST("/reset-password", s.resetPasswordForm)
+	// Routes under /v1/auth receive the browser's session cookie, so each
+	// checks the Origin of a cookie-mode request (session_cookie.go).
+	origin := s.checkCookieOrigin
+	v1.POST("/auth/register", s.register, s.limitRegistrations, origin)
+	v1.POST("/auth/login", s.login, origin)
+	v1.POST("/auth/refresh", s.refresh, origin)
+	v1.POST("/auth/logout", s.logout, origin)
+	v1.POST("/auth/verify", s.verifyEmail, origin)
+	v1.POST("/auth/password/forgot", s.forgotPassword, s.limitRegistrations, origin)
+	v1.POST("/auth/password/reset", s.resetPassword, origin)
+	// The page an unsubscribe link opens (an HTML form; GET changes
+	// nothing). The verification and reset links open the web app.
 	e.GET("/unsubscribe", s.unsubscribePage)
 	e.POST("/unsubscribe", s.unsubscribe)
 
@@ -34,11 +34,12 @@ func (s *Server) routes() {
 	u := authed{v1, s.requireUser}
 	u.GET("/me", s.me)
 	u.PATCH("/me", s.patchMe)
-	u.POST("/auth/verify/resend", s.resendVerification)
+	v1.POST("/auth/verify/resend", s.resendVerification, s.requireUser, origin)
 	u.GET("/me/notifications", s.getNotifications)
 	u.PATCH("/me/notifications", s.patchNotifications)
-	u.PATCH("/me/password", s.changePassword)
-	u.POST("/auth/logout-all", s.logoutAll)
+	v1.PATCH("/me/password", s.changePassword, s.requireUser, origin)
+	v1.POST("/auth/logout-all", s.logoutAll, s.requireUser, origin)
+	u.GET("/limits", s.getLimits)
 	u.POST("/api-keys", s.createAPIKey)
 	u.GET("/api-keys", s.listAPIKeys)
 	u.DELETE("/api-keys/:id", s.deleteAPIKey)
@@ -73,6 +74,15 @@ func (s *Server) routes() {
 	u.PATCH("/quizzes/:id/questions/:qid", s.patchQuestion)
 	u.DELETE("/quizzes/:id/questions/:qid", s.deleteQuestion)
 	u.POST("/quizzes/:id/questions/:qid/regenerate", s.regenerateQuestion)
+
+	// Share links and attempts (share.go); /v1/shared/... is public.
+	u.POST("/quizzes/:id/share", s.createShare)
+	u.GET("/quizzes/:id/share", s.getShare)
+	u.DELETE("/quizzes/:id/share", s.deleteShare)
+	u.GET("/quizzes/:id/attempts", s.listAttempts)
+	u.POST("/quizzes/:id/score", s.scoreQuiz)
+	v1.GET("/shared/:token", s.getSharedQuiz, s.limitShared)
+	v1.POST("/shared/:token/attempts", s.submitAttempt, s.limitShared)
 
 	// Plans and billing (billing.go).
 	v1.GET("/plans", s.listPlans)                // public: the same for everyone

@@ -1134,6 +1134,7 @@ func allScenarios() map[string][]scenario {
 		"unauthenticated": unauthenticatedScenarios(), "apikeys": apiKeyScenarios, "mail": mailScenarios,
 		"billing": billingScenarios,
 		"backups": backupScenarios,
+		"sharing": shareScenarios, "cookies": cookieScenarios,
 	}
 }
 

@@ -28,6 +28,14 @@ type Config struct {
 	CORSOrigins []string
 	// AdminSecret signs the operators' UI cookie.
 	AdminSecret []byte
+	// PublicURL is where users reach the server (PUBLIC_URL, no trailing
+	// slash): share links are built on it, and its origin is the one
+	// cookie-mode auth requests must send as Origin. Empty takes the
+	// request's own scheme and Host as the origin.
+	PublicURL string
+	// RefreshTTL is the refresh token's lifetime, the Max-Age of the
+	// qf_refresh cookie. Zero means 7 days (JWT_REFRESH_EXPIRES' default).
+	RefreshTTL time.Duration
 
 	// TrustedProxies are the networks of the reverse proxies in front of
 	// the API. Only a request whose connection comes from one of them is
@@ -74,6 +82,10 @@ type Deps struct {
 	// Billing serves plans and billing; nil answers the billing routes
 	// 503 billing_disabled.
 	Billing quizflow.BillingService
+	// Shares serves share links and attempts; nil answers those routes
+	// 503. Limits tells users their upload limits; nil answers 503.
+	Shares quizflow.ShareService
+	Limits quizflow.LimitsService
 	// Backups, if set, serves the operators' backup routes
 	// (/v1/admin/backups); nil answers them 503.
 	Backups quizflow.BackupService
@@ -84,6 +96,9 @@ type Deps struct {
 	// the health checks; RegisterLimit, registrations per client IP. Both
 	// are shared by all replicas (ratelimit.Gate in Redis).
 	IPLimit, RegisterLimit Limiter
+	// ShareLimit, if set, limits requests per client IP to the public
+	// share routes (/v1/shared/...).
+	ShareLimit Limiter
 	// JobEvents, if set, wakes a job's event stream as soon as this
 	// process changes the job; streams poll the store as well, for changes
 	// made by other processes.

@@ -107,7 +107,8 @@ func (s *Store) QuizByCacheKey(ctx context.Context, owner, key string) (*quizflo
 }
 
 // DeleteQuizzesOfDocument removes owner's quizzes made from document docID,
-// and then the cache keys that point at them.
+// with their share links and attempts, and then the cache keys that point
+// at them.
 func (s *Store) DeleteQuizzesOfDocument(ctx context.Context, owner, docID string) error {
 	col := s.db.Collection(colQuizzes)
 	cur, err := col.Find(ctx, bson.M{"owner_id": owner, "document_id": docID},
@@ -126,11 +127,15 @@ func (s *Store) DeleteQuizzesOfDocument(ctx context.Context, owner, docID string
 		if err := s.deleteQuizCacheKey(ctx, r.CacheKey, r.ID); err != nil {
 			return err
 		}
+		if err := s.deleteSharing(ctx, r.ID); err != nil {
+			return err
+		}
 	}
 	return nil
 }
 
-// DeleteQuiz removes quiz id, and then the cache key pointing at it.
+// DeleteQuiz removes quiz id, its share link and attempts, and then the
+// cache key pointing at it.
 func (s *Store) DeleteQuiz(ctx context.Context, id string) error {
 	var r quizRecord
 	err := s.db.Collection(colQuizzes).FindOne(ctx, bson.M{"_id": id},
@@ -140,6 +145,9 @@ func (s *Store) DeleteQuiz(ctx context.Context, id string) error {
 	}
 	if _, err := s.db.Collection(colQuizzes).DeleteOne(ctx, bson.M{"_id": id}); err != nil {
 		return fmt.Errorf("delete quiz: %w", err)
+	}
+	if err := s.deleteSharing(ctx, id); err != nil {
+		return err
 	}
 	return s.deleteQuizCacheKey(ctx, r.CacheKey, id)
 }

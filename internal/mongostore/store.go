@@ -117,6 +117,7 @@ func (s *Store) ensureIndexes(ctx context.Context) error {
 		{colRefreshTokens, bson.D{{Key: "family_id", Value: 1}}, false},
 		{colTokenFamilies, bson.D{{Key: "user_id", Value: 1}}, false},
 		{colAPIKeys, bson.D{{Key: "owner_id", Value: 1}, {Key: "created_at", Value: -1}}, false},
+		{colAttempts, bson.D{{Key: "owner_id", Value: 1}, {Key: "quiz_id", Value: 1}, {Key: "created_at", Value: -1}}, false},
 	}
 	for _, ix := range idx {
 		m := mongo.IndexModel{Keys: ix.keys}

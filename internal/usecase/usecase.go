@@ -172,6 +172,8 @@ type Deps struct {
 	Notify Notifier
 	// Observer counts quota refusals and billing events; nil counts none.
 	Observer Observer
+	// ShareStore keeps share links and attempts (Services.Shares).
+	ShareStore ShareStore
 }
 
 // Services are QuizFlow's use cases, one value per service interface.
@@ -181,6 +183,7 @@ type Services struct {
 	Quizzes   *Quizzes
 	Exports   *Exports
 	Billing   *Billing
+	Shares    *Shares
 	core      *core
 }
 
@@ -196,6 +199,7 @@ func New(d Deps) *Services {
 		Quizzes:   &Quizzes{c},
 		Exports:   &Exports{c},
 		Billing:   &Billing{c},
+		Shares:    &Shares{c, d.ShareStore},
 		core:      c,
 	}
 }

@@ -1,0 +1,222 @@
+package mongostore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+
+	"github.com/quizflow/quizflow/internal/quizflow"
+)
+
+// Collections of share links and their attempts.
+const (
+	colShares     = "shares"      // shareRecord, _id the public token
+	colQuizShares = "quiz_shares" // quizShareRecord, _id the quiz: the keyed lookup by quiz
+	colAttempts   = "attempts"    // attemptRecord
+)
+
+// shareRecord (collection shares) is an active share link; its _id is the
+// public token, so GET /v1/shared/{token} is one read by _id. A revoked
+// link's record is deleted.
+type shareRecord struct {
+	Token     string    `bson:"_id"`
+	QuizID    string    `bson:"quiz_id"`
+	OwnerID   string    `bson:"owner_id"`
+	CreatedAt time.Time `bson:"created_at"`
+}
+
+// quizShareRecord (collection quiz_shares) is the keyed lookup record of a
+// quiz's share: _id the quiz ID, naming the token. It is written before the
+// share and removed after it (see "Keyed lookup records" in records.go);
+// readers check that the share it names exists.
+type quizShareRecord struct {
+	QuizID  string `bson:"_id"`
+	OwnerID string `bson:"owner_id"`
+	Token   string `bson:"token"`
+}
+
+// attemptRecord (collection attempts) is one scored submission.
+type attemptRecord struct {
+	ID            string         `bson:"_id"`
+	QuizID        string         `bson:"quiz_id"`
+	OwnerID       string         `bson:"owner_id"`
+	ShareToken    string         `bson:"share_token"`
+	Name          string         `bson:"name"`
+	Score         float64        `bson:"score"`
+	MaxScore      float64        `bson:"max_score"`
+	PendingReview int            `bson:"pending_review"`
+	Results       []resultRecord `bson:"results"`
+	CreatedAt     time.Time      `bson:"created_at"`
+}
+
+// resultRecord is one question's result; Answer and CorrectAnswer are a
+// string, a list of strings or null.
+type resultRecord struct {
+	QuestionID    string  `bson:"question_id"`
+	Type          string  `bson:"type"`
+	Score         float64 `bson:"score"`
+	MaxScore      float64 `bson:"max_score"`
+	Correct       bool    `bson:"correct"`
+	Status        string  `bson:"status"`
+	Answer        any     `bson:"answer"`
+	CorrectAnswer any     `bson:"correct_answer"`
+	Explanation   string  `bson:"explanation"`
+}
+
+func (r shareRecord) domain() quizflow.Share {
+	return quizflow.Share{Token: r.Token, QuizID: r.QuizID, OwnerID: r.OwnerID, CreatedAt: r.CreatedAt}
+}
+
+func newAttemptRecord(a *quizflow.Attempt) attemptRecord {
+	rs := make([]resultRecord, len(a.Results))
+	for i, r := range a.Results {
+		rs[i] = resultRecord{QuestionID: r.QuestionID, Type: r.Type, Score: r.Score, MaxScore: r.MaxScore,
+			Correct: r.Correct, Status: r.Status, Answer: r.Answer, CorrectAnswer: r.CorrectAnswer, Explanation: r.Explanation}
+	}
+	return attemptRecord{ID: a.ID, QuizID: a.QuizID, OwnerID: a.OwnerID, ShareToken: a.ShareToken, Name: a.Name,
+		Score: a.Score.Score, MaxScore: a.MaxScore, PendingReview: a.PendingReview, Results: rs, CreatedAt: a.CreatedAt}
+}
+
+func (r attemptRecord) domain() quizflow.Attempt {
+	rs := make([]quizflow.QuestionResult, len(r.Results))
+	for i, x := range r.Results {
+		rs[i] = quizflow.QuestionResult{QuestionID: x.QuestionID, Type: x.Type, Score: x.Score, MaxScore: x.MaxScore,
+			Correct: x.Correct, Status: x.Status, Answer: plain(x.Answer), CorrectAnswer: plain(x.CorrectAnswer), Explanation: x.Explanation}
+	}
+	return quizflow.Attempt{ID: r.ID, QuizID: r.QuizID, OwnerID: r.OwnerID, ShareToken: r.ShareToken, Name: r.Name,
+		Score: quizflow.Score{Score: r.Score, MaxScore: r.MaxScore, Results: rs}, PendingReview: r.PendingReview, CreatedAt: r.CreatedAt}
+}
+
+// plain turns a decoded answer (a string, bson.A of strings or nil) back
+// into a string, a []string or nil.
+func plain(v any) any {
+	a, ok := v.(bson.A)
+	if !ok {
+		return v
+	}
+	out := make([]string, 0, len(a))
+	for _, x := range a {
+		s, _ := x.(string)
+		out = append(out, s)
+	}
+	return out
+}
+
+// CreateShare records share s for its quiz, unless the quiz has an active
+// share already: then it returns that one and false. Reads and writes are
+// by _id only.
+func (s *Store) CreateShare(ctx context.Context, sh *quizflow.Share) (*quizflow.Share, bool, error) {
+	sh.CreatedAt = s.now()
+	keys := s.db.Collection(colQuizShares)
+	key := quizShareRecord{QuizID: sh.QuizID, OwnerID: sh.OwnerID, Token: sh.Token}
+	if _, err := keys.InsertOne(ctx, key); err != nil {
+		if !mongo.IsDuplicateKeyError(err) {
+			return nil, false, fmt.Errorf("insert quiz share key: %w", err)
+		}
+		if old, err := s.ShareOfQuiz(ctx, sh.QuizID); err == nil {
+			return old, false, nil
+		} else if quizflow.ErrorCode(err) != quizflow.ENOTFOUND {
+			return nil, false, err
+		}
+		// A key left by a crash between writes, pointing at no share: take it over.
+		if _, err := keys.ReplaceOne(ctx, bson.M{"_id": sh.QuizID}, key); err != nil {
+			return nil, false, fmt.Errorf("replace quiz share key: %w", err)
+		}
+	}
+	rec := shareRecord{Token: sh.Token, QuizID: sh.QuizID, OwnerID: sh.OwnerID, CreatedAt: sh.CreatedAt}
+	if _, err := s.db.Collection(colShares).InsertOne(ctx, rec); err != nil {
+		return nil, false, fmt.Errorf("insert share: %w", err)
+	}
+	return sh, true, nil
+}
+
+// ShareOfQuiz returns the active share of quiz quizID, or ENOTFOUND.
+func (s *Store) ShareOfQuiz(ctx context.Context, quizID string) (*quizflow.Share, error) {
+	var key quizShareRecord
+	if err := s.db.Collection(colQuizShares).FindOne(ctx, bson.M{"_id": quizID}).Decode(&key); err != nil {
+		return nil, notFound(err, "share")
+	}
+	sh, err := s.ShareByToken(ctx, key.Token)
+	if err != nil {
+		return nil, err
+	}
+	if sh.QuizID != quizID {
+		return nil, quizflow.Errorf(quizflow.ENOTFOUND, "share not found")
+	}
+	return sh, nil
+}
+
+// ShareByToken returns the active share with token, or ENOTFOUND.
+func (s *Store) ShareByToken(ctx context.Context, token string) (*quizflow.Share, error) {
+	var r shareRecord
+	if err := s.db.Collection(colShares).FindOne(ctx, bson.M{"_id": token}).Decode(&r); err != nil {
+		return nil, notFound(err, "share")
+	}
+	sh := r.domain()
+	return &sh, nil
+}
+
+// DeleteShare revokes the share of quiz quizID, if it has one: the share
+// first (its token is unknown from then on), then the quiz's key record.
+func (s *Store) DeleteShare(ctx context.Context, quizID string) error {
+	var key quizShareRecord
+	err := s.db.Collection(colQuizShares).FindOne(ctx, bson.M{"_id": quizID}).Decode(&key)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("find quiz share key: %w", err)
+	}
+	if _, err := s.db.Collection(colShares).DeleteOne(ctx, bson.M{"_id": key.Token}); err != nil {
+		return fmt.Errorf("delete share: %w", err)
+	}
+	if _, err := s.db.Collection(colQuizShares).DeleteOne(ctx, bson.M{"_id": quizID}); err != nil {
+		return fmt.Errorf("delete quiz share key: %w", err)
+	}
+	return nil
+}
+
+// InsertAttempt records attempt a. If an attempt with its ID exists (a
+// retried submission with the same idempotency key) nothing is written
+// and that one is returned with true.
+func (s *Store) InsertAttempt(ctx context.Context, a *quizflow.Attempt) (*quizflow.Attempt, bool, error) {
+	a.CreatedAt = s.now()
+	col := s.db.Collection(colAttempts)
+	_, err := col.InsertOne(ctx, newAttemptRecord(a))
+	if err == nil {
+		return a, false, nil
+	}
+	if !mongo.IsDuplicateKeyError(err) {
+		return nil, false, fmt.Errorf("insert attempt: %w", err)
+	}
+	var r attemptRecord
+	if err := col.FindOne(ctx, bson.M{"_id": a.ID}).Decode(&r); err != nil {
+		return nil, false, fmt.Errorf("read the attempt already recorded: %w", err)
+	}
+	old := r.domain()
+	return &old, true, nil
+}
+
+// Attempts returns a page of the attempts at owner's quiz quizID, newest
+// first, and the next page's cursor. On MongoDB the (owner_id, quiz_id,
+// created_at) index serves it; FerretDB scans the attempts collection, as
+// it does for every listing by owner. It returns EINVALID for a bad cursor.
+func (s *Store) Attempts(ctx context.Context, owner, quizID string, p quizflow.PageRequest) ([]quizflow.Attempt, string, error) {
+	return pageOwned(ctx, s, colAttempts, owner, p, bson.M{"quiz_id": quizID}, attemptRecord.domain)
+}
+
+// deleteSharing removes quiz quizID's share link and every attempt at it,
+// for a deleted quiz.
+func (s *Store) deleteSharing(ctx context.Context, quizID string) error {
+	if err := s.DeleteShare(ctx, quizID); err != nil {
+		return err
+	}
+	if _, err := s.db.Collection(colAttempts).DeleteMany(ctx, bson.M{"quiz_id": quizID}); err != nil {
+		return fmt.Errorf("delete attempts: %w", err)
+	}
+	return nil
+}
