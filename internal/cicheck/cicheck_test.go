@@ -1,0 +1,151 @@
+package cicheck_test
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+)
+
+var (
+	root     = filepath.Join("..", "..")
+	ciRun    = filepath.Join(root, ".ci", "run")
+	workflow = filepath.Join(root, ".github", "workflows", "ci.yml")
+)
+
+func read(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// runSteps returns the commands of the workflow's run steps, one per
+// line, without indentation.
+func runSteps(t *testing.T, wf string) []string {
+	t.Helper()
+	var cmds []string
+	lines := strings.Split(wf, "\n")
+	for i := 0; i < len(lines); i++ {
+		l := lines[i]
+		trimmed := strings.TrimSpace(l)
+		if !strings.HasPrefix(trimmed, "run:") && !strings.HasPrefix(trimmed, "- run:") {
+			continue
+		}
+		rest := strings.TrimSpace(trimmed[strings.Index(trimmed, "run:")+len("run:"):])
+		if rest != "|" && rest != "|-" {
+			cmds = append(cmds, rest)
+			continue
+		}
+		indent := len(l) - len(strings.TrimLeft(l, " "))
+		for i+1 < len(lines) {
+			next := lines[i+1]
+			if strings.TrimSpace(next) != "" && len(next)-len(strings.TrimLeft(next, " ")) <= indent {
+				break
+			}
+			i++
+			if s := strings.TrimSpace(next); s != "" && !strings.HasPrefix(s, "#") {
+				cmds = append(cmds, s)
+			}
+		}
+	}
+	if len(cmds) == 0 {
+		t.Fatalf("no run steps found in %s", workflow)
+	}
+	return cmds
+}
+
+// setupActions are the packages of .ci/run that the workflow takes from
+// an action instead of apt.
+var setupActions = map[string]string{
+	"nodejs": "actions/setup-node",
+	"npm":    "actions/setup-node",
+}
+
+// TestWorkflowFollowsCIRun: the workflow runs .ci/run's make targets in
+// the same order, installs every apt package .ci/run may install (or sets
+// it up by an action), and installs the same Go tools.
+func TestWorkflowFollowsCIRun(t *testing.T) {
+	run, wf := read(t, ciRun), read(t, workflow)
+	steps := runSteps(t, wf)
+
+	var wantMake, gotMake []string
+	for _, l := range strings.Split(run, "\n") {
+		if l = strings.TrimSpace(l); strings.HasPrefix(l, "make ") {
+			wantMake = append(wantMake, l)
+		}
+	}
+	for _, s := range steps {
+		if strings.HasPrefix(s, "make ") {
+			gotMake = append(gotMake, s)
+		}
+	}
+	if len(wantMake) == 0 {
+		t.Fatalf("no make lines in %s", ciRun)
+	}
+	if !slices.Equal(wantMake, gotMake) {
+		t.Errorf("make steps differ:\n.ci/run: %q\nci.yml:  %q", wantMake, gotMake)
+	}
+
+	apt := ""
+	for _, s := range steps {
+		if strings.Contains(s, "apt-get install") || (apt != "" && strings.HasSuffix(apt, "\\")) {
+			apt += " " + s
+		}
+	}
+	installed := strings.Fields(strings.ReplaceAll(apt, "\\", " "))
+	pkgs := regexp.MustCompile(`need\+=\(([a-z0-9.+-]+)\)`).FindAllStringSubmatch(run, -1)
+	if len(pkgs) == 0 {
+		t.Fatalf("no need+=(...) packages in %s", ciRun)
+	}
+	for _, m := range pkgs {
+		pkg := m[1]
+		if action, ok := setupActions[pkg]; ok {
+			if !strings.Contains(wf, "uses: "+action+"@") {
+				t.Errorf(".ci/run installs %s; the workflow neither installs it nor uses %s", pkg, action)
+			}
+			continue
+		}
+		if !slices.Contains(installed, pkg) {
+			t.Errorf(".ci/run installs the apt package %s; the workflow's apt-get install does not", pkg)
+		}
+	}
+
+	for _, m := range regexp.MustCompile(`go install (\S+)`).FindAllStringSubmatch(run, -1) {
+		if !slices.Contains(steps, "go install "+m[1]) {
+			t.Errorf(".ci/run runs `go install %s`; the workflow does not", m[1])
+		}
+	}
+}
+
+// actionlintBinary finds actionlint on PATH or in GOPATH/bin.
+func actionlintBinary(t *testing.T) string {
+	t.Helper()
+	if p, err := exec.LookPath("actionlint"); err == nil {
+		return p
+	}
+	if out, err := exec.Command("go", "env", "GOPATH").Output(); err == nil {
+		p := filepath.Join(strings.TrimSpace(string(out)), "bin", "actionlint")
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
+	}
+	t.Fatal("actionlint is not installed: go install github.com/rhysd/actionlint/cmd/actionlint@v1.7.12 (.ci/run does)")
+	return ""
+}
+
+// TestActionlint checks the workflow with actionlint (and, when it is
+// installed, shellcheck on its run steps, as actionlint does by itself).
+func TestActionlint(t *testing.T) {
+	cmd := exec.Command(actionlintBinary(t), "-no-color", filepath.Join(".github", "workflows", "ci.yml"))
+	cmd.Dir = root
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("actionlint: %v\n%s", err, out)
+	}
+}
