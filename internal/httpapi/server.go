@@ -156,11 +156,13 @@ func New(d Deps) *Server {
 	}))
 	e.Use(sanitizeRequestID)
 	e.Use(tracing.Echo())
-	if d.Errors != nil {
-		e.Use(s.reportServerErrors())
-	}
 	e.Use(s.recoverPanics())
 	e.Use(requestLogger(d.Log))
+	if d.Errors != nil {
+		// Inside the logger, so it sees the handler's error before Echo's
+		// error handler turns it into a response.
+		e.Use(s.reportServerErrors())
+	}
 	e.Use(middleware.SecureWithConfig(middleware.SecureConfig{
 		XSSProtection: "0", ContentTypeNosniff: "nosniff", XFrameOptions: "DENY",
 		ReferrerPolicy: "no-referrer",
