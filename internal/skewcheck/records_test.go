@@ -32,8 +32,6 @@ type recordCase struct {
 	withoutMissing func(v any) any
 }
 
-var created = time.Date(2026, 11, 30, 8, 0, 0, 0, time.UTC)
-
 func options() quizflow.GenerateOptions {
 	return quizflow.GenerateOptions{
 		QuestionCount: 8, QuestionTypes: []string{quizflow.MultipleChoice}, Difficulty: quizflow.DifficultyMedium,
