@@ -120,7 +120,8 @@ func TestAppPathsServeIndex(t *testing.T) {
 	srv := apiServer(t)
 	index := readIndex(t)
 	for _, p := range []string{"/", "/index.html", "/documents/doc_abc", "/quizzes/quiz_1/edit", "/s/Zm9vYmFy-token",
-		"/account?tab=keys", "/sign-in?next=%2Fdocuments", "/v1x", "/adminish"} {
+		"/account?tab=keys", "/sign-in?next=%2Fdocuments", "/verify-email?token=abc", "/reset-password?token=abc",
+		"/v1x", "/adminish"} {
 		a := get(t, srv.URL, http.MethodGet, p)
 		if a.status != http.StatusOK || !bytes.Equal(a.plain, index) {
 			t.Errorf("GET %s: %d, %d bytes; want 200 and index.html (%d bytes)", p, a.status, len(a.plain), len(index))
