@@ -203,6 +203,11 @@ var scrubbers = []struct {
 	{regexp.MustCompile(`(?i)(bearer|basic)\s+[A-Za-z0-9._~+/=-]+`), `$1 [redacted]`},
 	{regexp.MustCompile(`eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*`), `[jwt]`},
 	{regexp.MustCompile(`[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}`), `[email]`},
+	// What an upstream server said (go-openai's "..., message: <text>"):
+	// it may echo the key or the prompt.
+	{regexp.MustCompile(`(?s)\bmessage: .*`), `message: [redacted]`},
+	// API keys (OpenAI's sk-..., Stripe's sk_live_..., whsec_...).
+	{regexp.MustCompile(`\b(sk|rk|pk|whsec)[-_][A-Za-z0-9_-]{3,}`), `[key]`},
 	// user:password@ in URLs (connection strings).
 	{regexp.MustCompile(`://[^/\s:@]+:[^/\s@]+@`), `://[redacted]@`},
 	// Long unbroken runs of letters and digits look like keys and tokens.
