@@ -30,9 +30,9 @@ type shareRecord struct {
 }
 
 // quizShareRecord (collection quiz_shares) is the keyed lookup record of a
-// quiz's share: _id the quiz ID, naming the token. It is written before the
-// share and removed after it (see "Keyed lookup records" in records.go);
-// readers check that the share it names exists.
+// quiz's share: _id the quiz ID, naming the token (see "Keyed lookup
+// records" in records.go). It is written after the share and removed after
+// it (CreateShare says why); readers check that the share it names exists.
 type quizShareRecord struct {
 	QuizID  string `bson:"_id"`
 	OwnerID string `bson:"owner_id"`
@@ -106,32 +106,56 @@ func plain(v any) any {
 	return out
 }
 
-// CreateShare records share s for its quiz, unless the quiz has an active
-// share already: then it returns that one and false. Reads and writes are
-// by _id only.
+// CreateShare records share sh for its quiz, unless the quiz has an
+// active share already: then it returns that one and false. Reads and
+// writes are by _id (but a takeover's and a revoke's key write, which also
+// match the token they replace).
+//
+// Unlike the other keyed records, the share is written before its key, so
+// a concurrent creator that loses the race for the key always finds the
+// winner's share behind it (and drops its own). A key naming no share (a
+// revoke that stopped between its two deletes) is taken over.
 func (s *Store) CreateShare(ctx context.Context, sh *quizflow.Share) (*quizflow.Share, bool, error) {
 	sh.CreatedAt = s.now()
-	keys := s.db.Collection(colQuizShares)
+	shares, keys := s.db.Collection(colShares), s.db.Collection(colQuizShares)
+	rec := shareRecord{Token: sh.Token, QuizID: sh.QuizID, OwnerID: sh.OwnerID, CreatedAt: sh.CreatedAt}
+	if _, err := shares.InsertOne(ctx, rec); err != nil {
+		return nil, false, fmt.Errorf("insert share: %w", err)
+	}
 	key := quizShareRecord{QuizID: sh.QuizID, OwnerID: sh.OwnerID, Token: sh.Token}
-	if _, err := keys.InsertOne(ctx, key); err != nil {
+	for range 5 {
+		_, err := keys.InsertOne(ctx, key)
+		if err == nil {
+			return sh, true, nil
+		}
 		if !mongo.IsDuplicateKeyError(err) {
 			return nil, false, fmt.Errorf("insert quiz share key: %w", err)
 		}
-		if old, err := s.ShareOfQuiz(ctx, sh.QuizID); err == nil {
-			return old, false, nil
-		} else if quizflow.ErrorCode(err) != quizflow.ENOTFOUND {
+		var old quizShareRecord
+		if err := keys.FindOne(ctx, bson.M{"_id": sh.QuizID}).Decode(&old); errors.Is(err, mongo.ErrNoDocuments) {
+			continue // revoked meanwhile: try the insert again
+		} else if err != nil {
+			return nil, false, fmt.Errorf("find quiz share key: %w", err)
+		}
+		active, err := s.ShareByToken(ctx, old.Token)
+		if err == nil && active.QuizID == sh.QuizID {
+			if _, err := shares.DeleteOne(ctx, bson.M{"_id": sh.Token}); err != nil {
+				return nil, false, fmt.Errorf("drop the losing share: %w", err)
+			}
+			return active, false, nil
+		}
+		if err != nil && quizflow.ErrorCode(err) != quizflow.ENOTFOUND {
 			return nil, false, err
 		}
-		// A key left by a crash between writes, pointing at no share: take it over.
-		if _, err := keys.ReplaceOne(ctx, bson.M{"_id": sh.QuizID}, key); err != nil {
-			return nil, false, fmt.Errorf("replace quiz share key: %w", err)
+		res, err := keys.ReplaceOne(ctx, bson.M{"_id": sh.QuizID, "token": old.Token}, key)
+		if err != nil {
+			return nil, false, fmt.Errorf("take over a stale quiz share key: %w", err)
+		}
+		if res.MatchedCount == 1 {
+			return sh, true, nil
 		}
 	}
-	rec := shareRecord{Token: sh.Token, QuizID: sh.QuizID, OwnerID: sh.OwnerID, CreatedAt: sh.CreatedAt}
-	if _, err := s.db.Collection(colShares).InsertOne(ctx, rec); err != nil {
-		return nil, false, fmt.Errorf("insert share: %w", err)
-	}
-	return sh, true, nil
+	return nil, false, fmt.Errorf("create share of quiz %s: the key kept changing", sh.QuizID)
 }
 
 // ShareOfQuiz returns the active share of quiz quizID, or ENOTFOUND.
@@ -174,7 +198,9 @@ func (s *Store) DeleteShare(ctx context.Context, quizID string) error {
 	if _, err := s.db.Collection(colShares).DeleteOne(ctx, bson.M{"_id": key.Token}); err != nil {
 		return fmt.Errorf("delete share: %w", err)
 	}
-	if _, err := s.db.Collection(colQuizShares).DeleteOne(ctx, bson.M{"_id": quizID}); err != nil {
+	// Only the key of the share just deleted: a share created meanwhile
+	// keeps its own.
+	if _, err := s.db.Collection(colQuizShares).DeleteOne(ctx, bson.M{"_id": quizID, "token": key.Token}); err != nil {
 		return fmt.Errorf("delete quiz share key: %w", err)
 	}
 	return nil
