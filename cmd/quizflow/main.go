@@ -5,6 +5,9 @@
 //	quizflow admin grant|revoke EMAIL   give or take operator rights
 //	quizflow backup [list]  take a backup now, or list them
 //	quizflow restore ...    restore a backup (see restoreUsage)
+//
+// Built with -tags nodev (the production image) it has everything but dev:
+// see nodev.go.
 package main
 
 import (
@@ -16,12 +19,12 @@ import (
 	"os/signal"
 	"syscall"
 
-	"github.com/quizflow/quizflow/internal/devstack"
 	"github.com/quizflow/quizflow/internal/sandbox"
 )
 
 const usage = `usage:
-  quizflow dev                 run the whole system on embedded services (PORT, QUIZFLOW_DATA)
+  quizflow dev                 run the whole system on embedded services (PORT, QUIZFLOW_DATA;
+                               not in the production image's build)
   quizflow submit [flags] FILE upload FILE, show progress and print the quiz (-h for flags)
   quizflow admin grant EMAIL   make an account an operator (revoke EMAIL takes it back)
   quizflow backup [list]       take a backup now, or list the backups
@@ -50,7 +53,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	switch args[0] {
 	case "dev":
-		return devstack.Run(ctx, getenv, stdout, stderr)
+		return devCmd(ctx, getenv, stdout, stderr)
 	case "submit":
 		return submit(ctx, args[1:], getenv, stdout, stderr)
 	case "admin":

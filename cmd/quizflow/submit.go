@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/quizflow/quizflow/internal/client"
-	"github.com/quizflow/quizflow/internal/devstack"
 	"github.com/quizflow/quizflow/internal/quizflow"
 )
 
@@ -22,8 +21,8 @@ func submit(ctx context.Context, args []string, getenv func(string) string, stdo
 		port = "8080"
 	}
 	api := fs.String("api", "http://127.0.0.1:"+port, "base URL of the API")
-	email := fs.String("email", devstack.DevEmail, "account email (registered on first use)")
-	password := fs.String("password", devstack.DevPassword, "account password")
+	email := fs.String("email", submitEmail, "account email (registered on first use)")
+	password := fs.String("password", submitPassword, "account password")
 	count := fs.Int("n", 10, "number of questions")
 	types := fs.String("types", "", "question types, comma-separated (default: multiple_choice,true_false,fill_in_blank)")
 	difficulty := fs.String("difficulty", "", "easy, medium, hard or mixed")
@@ -36,6 +35,10 @@ func submit(ctx context.Context, args []string, getenv func(string) string, stdo
 	}
 	if fs.NArg() != 1 {
 		fmt.Fprintln(stderr, "usage: quizflow submit [flags] FILE")
+		return errUsage
+	}
+	if *email == "" || *password == "" {
+		fmt.Fprintln(stderr, "quizflow submit: -email and -password are required (this build has no dev account)")
 		return errUsage
 	}
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
