@@ -122,6 +122,18 @@ func (p *Proc) Pid() int { return p.cmd.Process.Pid }
 // Done is closed when the child has exited.
 func (p *Proc) Done() <-chan struct{} { return p.done }
 
+// Kill kills the child and its process group with SIGKILL and waits until
+// it has exited.
+func (p *Proc) Kill(tb testing.TB) {
+	tb.Helper()
+	_ = syscall.Kill(-p.Pid(), syscall.SIGKILL)
+	select {
+	case <-p.done:
+	case <-time.After(10 * time.Second):
+		tb.Fatalf("%s (pid %d) did not exit after SIGKILL", p.Name, p.Pid())
+	}
+}
+
 // Output is the tail of what the child wrote to stdout and stderr.
 func (p *Proc) Output() string { return p.out.String() }
 
