@@ -30,8 +30,8 @@ type Config struct {
 	AdminSecret []byte
 	// PublicURL is where users reach the server (PUBLIC_URL, no trailing
 	// slash): share links are built on it, and its origin is the one
-	// cookie-mode auth requests must send as Origin. Empty takes the
-	// request's own scheme and Host as the origin.
+	// cookie-mode auth requests must send as Origin. Empty (or one on
+	// port 0) takes the request's own scheme and Host as the origin.
 	PublicURL string
 	// RefreshTTL is the refresh token's lifetime, the Max-Age of the
 	// qf_refresh cookie. Zero means 7 days (JWT_REFRESH_EXPIRES' default).

@@ -37,10 +37,12 @@ func cookieMode(c echo.Context) bool {
 }
 
 // ownOrigin is the server's origin: PublicURL's scheme and host, or the
-// request's scheme and Host without one.
+// request's scheme and Host without one. A PublicURL on port 0 (the
+// default derived from PORT=0, "any free port") names no reachable origin
+// and counts as none.
 func (s *Server) ownOrigin(c echo.Context) string {
 	if s.Config.PublicURL != "" {
-		if u, err := url.Parse(s.Config.PublicURL); err == nil && u.Scheme != "" && u.Host != "" {
+		if u, err := url.Parse(s.Config.PublicURL); err == nil && u.Scheme != "" && u.Host != "" && u.Port() != "0" {
 			return strings.ToLower(u.Scheme + "://" + u.Host)
 		}
 	}
