@@ -287,3 +287,112 @@ func TestSharedRoutesRateLimit(t *testing.T) {
 	}
 	t.Error("200 requests a minute to /v1/shared/... were never limited")
 }
+
+// TestSharedScoringEveryType: a question of every type, added by the
+// owner, taken through a share link: partial credit for multiple answer
+// and matching, normalised text, essays pending review; the shared view
+// shuffles the matching items and the owner's listing keeps every result.
+func TestSharedScoringEveryType(t *testing.T) {
+	t.Parallel()
+	s := setup(t, withPublicURL)
+	ctx := context.Background()
+	owner := s.user("Grader")
+	_, q := quizFor(t, owner, "libreoffice-handbook-10p.pdf", map[string]string{"question_count": "3"})
+	add := []map[string]any{
+		{"type": "multiple_answer", "prompt": "Which of these are primary colours of light?", "points": 3, "options": []map[string]any{
+			{"text": "Red", "correct": true}, {"text": "Green", "correct": true}, {"text": "Blue", "correct": true}, {"text": "Brown"}}},
+		{"type": "matching", "prompt": "Match each country to its capital.", "points": 4, "pairs": []map[string]string{
+			{"left": "France", "right": "Paris"}, {"left": "Italy", "right": "Rome"}, {"left": "Spain", "right": "Madrid"}, {"left": "Peru", "right": "Lima"}}},
+		{"type": "short_answer", "prompt": "Which organelle makes most of a cell's ATP?", "answers": []string{"Mitochondrion", "mitochondria"}},
+		{"type": "essay", "prompt": "Discuss the causes of the French Revolution.", "answers": []string{"Debt, bread prices, Enlightenment ideas."}},
+	}
+	ids := map[string]quizflow.Question{}
+	for _, body := range add {
+		var qu quizflow.Question
+		if err := owner.Do(ctx, "POST", "/v1/quizzes/"+q.ID+"/questions", body, &qu); err != nil {
+			t.Fatalf("add %s: %v", body["type"], err)
+		}
+		ids[qu.Type] = qu
+	}
+	var sh quizflow.Share
+	if err := owner.Do(ctx, "POST", "/v1/quizzes/"+q.ID+"/share", nil, &sh); err != nil {
+		t.Fatal(err)
+	}
+
+	code, body, _ := raw(t, "GET", s.url+"/v1/shared/"+sh.Token, "", nil, nil)
+	var pub quizflow.SharedQuiz
+	decode(t, body, &pub)
+	if code != 200 {
+		t.Fatalf("shared = %d %s", code, body)
+	}
+	for _, sq := range pub.Questions {
+		if sq.Type == quizflow.Matching {
+			if strings.Join(sq.Left, ",") != "France,Italy,Spain,Peru" || strings.Join(sq.Right, ",") == "Paris,Rome,Madrid,Lima" || len(sq.Right) != 4 {
+				t.Errorf("matching as shared: left %v right %v (want the left in order, the right shuffled)", sq.Left, sq.Right)
+			}
+		}
+		if sq.Type == quizflow.MultipleAnswer && (sq.Points != 3 || len(sq.Options) != 4) {
+			t.Errorf("multiple answer as shared: %+v", sq)
+		}
+	}
+
+	ma, m, sa, es := ids[quizflow.MultipleAnswer], ids[quizflow.Matching], ids[quizflow.ShortAnswer], ids[quizflow.Essay]
+	var right, wrong []string
+	for _, o := range ma.Options {
+		if o.Correct {
+			right = append(right, o.ID)
+		} else {
+			wrong = append(wrong, o.ID)
+		}
+	}
+	picked := []string{right[0], right[1], wrong[0]} // two right, one wrong
+	answers := map[string]any{
+		ma.ID: picked,
+		m.ID:  []any{"Paris", "Madrid", "Rome", nil}, // one pair of four right
+		sa.ID: "  MITOCHONDRION\t",
+		es.ID: "Many causes.",
+	}
+	code, body, _ = raw(t, "POST", s.url+"/v1/shared/"+sh.Token+"/attempts", "",
+		strings.NewReader(mustJSON(t, map[string]any{"name": "Bea", "answers": answers})), jsonHeader)
+	var a quizflow.Attempt
+	decode(t, body, &a)
+	if code != 201 {
+		t.Fatalf("attempt = %d %s", code, body)
+	}
+	byID := map[string]quizflow.QuestionResult{}
+	for _, r := range a.Results {
+		byID[r.QuestionID] = r
+	}
+	for _, c := range []struct {
+		name          string
+		r             quizflow.QuestionResult
+		score, max    float64
+		correct       bool
+		status        string
+		correctAnswer string
+	}{
+		{"multiple answer (2-1)/3 of 3 points", byID[ma.ID], 1, 3, false, "graded", mustJSON(t, right)},
+		{"matching 1/4 of 4 points", byID[m.ID], 1, 4, false, "graded", `["Paris","Rome","Madrid","Lima"]`},
+		{"short answer normalised", byID[sa.ID], 1, 1, true, "graded", `["Mitochondrion","mitochondria"]`},
+		{"essay pending review", byID[es.ID], 0, 1, false, "pending_review", `["Debt, bread prices, Enlightenment ideas."]`},
+	} {
+		if c.r.Score != c.score || c.r.MaxScore != c.max || c.r.Correct != c.correct || c.r.Status != c.status || mustJSON(t, c.r.CorrectAnswer) != c.correctAnswer {
+			t.Errorf("%s: %+v", c.name, c.r)
+		}
+	}
+	if a.PendingReview != 1 {
+		t.Errorf("pending_review = %d, want 1", a.PendingReview)
+	}
+
+	// The owner sees the same results, answers in their shapes.
+	var list struct {
+		Attempts []quizflow.Attempt `json:"attempts"`
+	}
+	if err := owner.Do(ctx, "GET", "/v1/quizzes/"+q.ID+"/attempts", nil, &list); err != nil || len(list.Attempts) != 1 {
+		t.Fatalf("attempts: %+v %v", list, err)
+	}
+	got := list.Attempts[0]
+	if got.Score.Score != a.Score.Score || got.Name != "Bea" || mustJSON(t, got.Results) != mustJSON(t, a.Results) {
+		t.Errorf("listed attempt differs from the answer:\n%s\n%s", mustJSON(t, got), mustJSON(t, a))
+	}
+}
