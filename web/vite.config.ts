@@ -17,10 +17,14 @@ export default defineConfig({
     assetsInlineLimit: 0,
     target: 'es2020',
   },
-  server: {
-    proxy: {
-      '/v1': { target: api, changeOrigin: false },
-      '/admin': { target: api },
+  server: { proxy: { '/v1': api, '/admin': api } },
+  // `vite preview` serves the build as the API binary does (same CSP), so
+  // the browser tests can run against dist/ without rebuilding Go.
+  preview: {
+    proxy: { '/v1': api, '/admin': api },
+    headers: {
+      'Content-Security-Policy':
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
     },
   },
 });

@@ -223,22 +223,67 @@ export const submitAttempt = (token: string, name: string, answers: Record<strin
   });
 
 /**
- * Fetches an export's file. GET /v1/exports/{id}/download answers a 302 to
- * a presigned link on the object store; with `Accept: application/json` the
- * API answers that link as `{url}` instead, so the browser (which cannot
- * send its in-memory token on a plain navigation) can open it.
+ * Starts the download of an export's file. GET /v1/exports/{id}/download
+ * needs the Authorization header and answers a 302 to a presigned link on
+ * the object store. When the API answers `{url}` to `Accept:
+ * application/json` that link is opened; otherwise (a plain redirect,
+ * which fetch may not follow across origins under the CSP) the download
+ * service worker (public/download-sw.js) sends the header for one
+ * navigation to the download route.
  */
-export async function downloadLink(exp: Export): Promise<string> {
+export async function download(exp: Export): Promise<void> {
   const path = exp.download_url || `/v1/exports/${exp.id}/download`;
-  const res = await raw('GET', path);
-  if (!res.ok) throw await errorFrom(res);
-  const type = res.headers.get('Content-Type') || '';
-  if (type.includes('application/json')) {
-    const body = await res.json();
-    if (body && typeof body.url === 'string') return body.url;
+  let res = await fetch(path, { headers: authHeaders({ Accept: 'application/json' }), redirect: 'manual', credentials: 'same-origin' });
+  if (res.status === 401 && (await refresh())) {
+    res = await fetch(path, { headers: authHeaders({ Accept: 'application/json' }), redirect: 'manual', credentials: 'same-origin' });
   }
-  // The redirect was followed to a same-origin file: hand out its bytes.
-  return URL.createObjectURL(await res.blob());
+  if (res.type !== 'opaqueredirect') {
+    if (!res.ok) throw await errorFrom(res);
+    const body = await res.json().catch(() => null);
+    if (body && typeof body.url === 'string') {
+      location.assign(body.url);
+      return;
+    }
+    throw new ApiError(res.status, 'no_link', 'The server gave no download link.');
+  }
+  const sw = await downloadWorker();
+  if (!sw || !accessToken) throw new ApiError(0, 'no_worker', 'This browser cannot start the download (service workers are off).');
+  await new Promise<void>((resolve, reject) => {
+    const ch = new MessageChannel();
+    const t = setTimeout(() => reject(new ApiError(0, 'no_worker', 'The download helper did not answer.')), 5000);
+    ch.port1.onmessage = () => {
+      clearTimeout(t);
+      resolve();
+    };
+    sw.postMessage({ type: 'download', path, token: accessToken }, [ch.port2]);
+  });
+  location.assign(path);
+}
+
+let worker: Promise<ServiceWorker | null> | null = null;
+
+/** The active download service worker, registered on first use. */
+function downloadWorker(): Promise<ServiceWorker | null> {
+  if (!('serviceWorker' in navigator)) return Promise.resolve(null);
+  if (!worker) {
+    worker = (async () => {
+      await navigator.serviceWorker.register('/download-sw.js', { scope: '/' });
+      const reg = await navigator.serviceWorker.ready;
+      if (!navigator.serviceWorker.controller) {
+        await new Promise<void>((r) => {
+          navigator.serviceWorker.addEventListener('controllerchange', () => r(), { once: true });
+          setTimeout(r, 3000);
+        });
+      }
+      return navigator.serviceWorker.controller || reg.active;
+    })().catch(() => null);
+  }
+  return worker;
+}
+
+/** Registers the download worker ahead of time, so the first download is quick. */
+export function prepareDownloads() {
+  downloadWorker();
 }
 
 export interface UploadHandle {

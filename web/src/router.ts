@@ -3,15 +3,22 @@ import { useEffect, useState } from 'preact/hooks';
 
 const listeners = new Set<() => void>();
 
+/** How many in-app navigations there were (0 on the first page load). */
+export let navigations = 0;
+
 /** Navigates within the app (pushState) and notifies the router. */
 export function navigate(to: string, replace = false) {
+  navigations++;
   if (replace) history.replaceState(null, '', to);
   else history.pushState(null, '', to);
   listeners.forEach((l) => l());
   window.scrollTo(0, 0);
 }
 
-window.addEventListener('popstate', () => listeners.forEach((l) => l()));
+window.addEventListener('popstate', () => {
+  navigations++;
+  listeners.forEach((l) => l());
+});
 
 /** The current location (path, query), re-rendering on every navigation. */
 export function useLocation() {

@@ -3,13 +3,16 @@
 import type { ComponentChildren } from 'preact';
 import { useEffect, useRef } from 'preact/hooks';
 import { ApiError } from './api';
+import { navigations } from './router';
 import { stageNames } from './format';
 import type { Job } from './types';
 
 export function Title({ children }: { children: ComponentChildren }) {
   const ref = useRef<HTMLHeadingElement>(null);
   useEffect(() => {
-    ref.current?.focus({ preventScroll: true });
+    // After an in-app navigation the new page's title takes focus, so screen
+    // readers announce it; a fresh load keeps the browser's own start.
+    if (navigations > 0) ref.current?.focus({ preventScroll: true });
     const t = ref.current?.textContent;
     if (t) document.title = `${t} · QuizFlow`;
   }, []);

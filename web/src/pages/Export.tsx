@@ -18,9 +18,10 @@ export function ExportTab({ quiz }: { quiz: Quiz }) {
   const [exp, setExp] = useState<Export | null>(null);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
-  const [link, setLink] = useState<string | null>(null);
+  const [dl, setDl] = useState<unknown>(null);
 
   useEffect(() => {
+    api.prepareDownloads();
     cached('public:formats', () => api.exportFormats()).then((f) => setFormats(f.formats), setError);
   }, []);
 
@@ -29,7 +30,6 @@ export function ExportTab({ quiz }: { quiz: Quiz }) {
     setBusy(true);
     setError(null);
     setExp(null);
-    setLink(null);
     setJob(null);
     try {
       const r = await api.createExport(quiz.id, format, { points_per_question: points, shuffle_answers: shuffle, include_feedback: feedback });
@@ -44,7 +44,6 @@ export function ExportTab({ quiz }: { quiz: Quiz }) {
         x = await api.getExport(x.id);
       } else if (r.job) setJob(r.job);
       setExp(x);
-      if (x.status === 'succeeded') setLink(await api.downloadLink(x));
     } catch (err) {
       setError(err);
     } finally {
@@ -60,8 +59,8 @@ export function ExportTab({ quiz }: { quiz: Quiz }) {
       <h2 id="export-h">Export</h2>
       <form class="card" onSubmit={run}>
         <label for="ex-format">Format</label>
-        <select id="ex-format" value={format} onChange={(e) => { setFormat(e.currentTarget.value); setExp(null); setLink(null); setJob(null); }}>
-          {formats.map((x) => <option key={x.name} value={x.name}>{x.title} ({x.extension})</option>)}
+        <select id="ex-format" value={format} onChange={(e) => { setFormat(e.currentTarget.value); setExp(null); setJob(null); }}>
+          {formats.map((x) => <option key={x.name} value={x.name}>{x.title}</option>)}
         </select>
         {f && (
           <p class="hint">
@@ -87,14 +86,15 @@ export function ExportTab({ quiz }: { quiz: Quiz }) {
             <ul>{exp.warnings.map((w, i) => <li key={i}>{w}</li>)}</ul>
           </div>
         )}
-        {exp && exp.status === 'succeeded' && link && (
+        {exp && exp.status === 'succeeded' && (
           <p>
-            <a class="button-like primary" href={link} download={exp.file_name || ''} data-native>
+            <button type="button" class="primary" onClick={async () => { setDl(null); try { await api.download(exp); } catch (e) { setDl(e); } }}>
               Download {exp.file_name || 'the file'}
-            </a>{' '}
+            </button>{' '}
             <span class="meta">{bytes(exp.size)}</span>
           </p>
         )}
+        <ErrorBox error={dl} />
       </div>
       {steps && (
         <div class="card" id="import-steps">
