@@ -125,11 +125,21 @@ func fixture(typ, which string) string {
 // out of jobs.Types.
 func typeConstants(t *testing.T) []string {
 	t.Helper()
+	var types []string
+	for _, v := range typeConstantNames(t) {
+		types = append(types, v)
+	}
+	return types
+}
+
+// typeConstantNames maps each Type* constant of jobs.go to its value.
+func typeConstantNames(t *testing.T) map[string]string {
+	t.Helper()
 	f, err := parser.ParseFile(token.NewFileSet(), "jobs.go", nil, 0)
 	if err != nil {
 		t.Fatalf("parse jobs.go: %v", err)
 	}
-	var types []string
+	types := map[string]string{}
 	ast.Inspect(f, func(n ast.Node) bool {
 		vs, ok := n.(*ast.ValueSpec)
 		if !ok {
@@ -147,7 +157,7 @@ func typeConstants(t *testing.T) []string {
 			if err != nil {
 				t.Fatalf("%s: %v", name.Name, err)
 			}
-			types = append(types, v)
+			types[name.Name] = v
 		}
 		return true
 	})
@@ -175,6 +185,122 @@ func TestSkewCasesCoverEveryType(t *testing.T) {
 			t.Errorf("skew case for %s, which is not a task type", typ)
 		}
 	}
+}
+
+// TestSkewCasesMatchHandlers reads the worker's source: each task type is
+// registered (mux.Handle(jobs.TypeX, &handler{...})) to a handler whose
+// ProcessTask decodes the payload with jobs.Decode into the struct the
+// skew case decodes into, so the cases test what the handlers run.
+func TestSkewCasesMatchHandlers(t *testing.T) {
+	consts := typeConstantNames(t)
+	fset := token.NewFileSet()
+	dir := filepath.Join("..", "internal", "worker")
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	handlerOf := map[string]string{} // task type -> handler type name
+	decodes := map[string]string{}   // handler type name -> payload type name
+	for _, e := range entries {
+		if !strings.HasSuffix(e.Name(), ".go") || strings.HasSuffix(e.Name(), "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, filepath.Join(dir, e.Name()), nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ast.Inspect(f, func(n ast.Node) bool {
+			switch n := n.(type) {
+			case *ast.CallExpr:
+				// mux.Handle(jobs.TypeX, &handler{...})
+				sel, ok := n.Fun.(*ast.SelectorExpr)
+				if !ok || sel.Sel.Name != "Handle" || len(n.Args) != 2 {
+					return true
+				}
+				typ, ok := n.Args[0].(*ast.SelectorExpr)
+				if !ok {
+					return true
+				}
+				if u, ok := n.Args[1].(*ast.UnaryExpr); ok {
+					if lit, ok := u.X.(*ast.CompositeLit); ok {
+						if id, ok := lit.Type.(*ast.Ident); ok {
+							handlerOf[consts[typ.Sel.Name]] = id.Name
+						}
+					}
+				}
+			case *ast.FuncDecl:
+				if n.Name.Name != "ProcessTask" || n.Recv == nil || len(n.Recv.List) != 1 {
+					return true
+				}
+				star, ok := n.Recv.List[0].Type.(*ast.StarExpr)
+				if !ok {
+					return true
+				}
+				recv, _ := star.X.(*ast.Ident)
+				if recv == nil {
+					return true
+				}
+				if payload := decodedPayload(n.Body); payload != "" {
+					decodes[recv.Name] = payload
+				}
+				return false
+			}
+			return true
+		})
+	}
+	for _, typ := range jobs.Types {
+		c, ok := skewCases[typ]
+		if !ok {
+			continue
+		}
+		h, ok := handlerOf[typ]
+		if !ok {
+			t.Errorf("%s: no mux.Handle registration found in internal/worker", typ)
+			continue
+		}
+		got, ok := decodes[h]
+		if !ok {
+			t.Errorf("%s: %s.ProcessTask does not declare `var p jobs.X` and call jobs.Decode(t, &p)", typ, h)
+			continue
+		}
+		if want := reflect.TypeOf(c.newPayload()).Elem().Name(); got != want {
+			t.Errorf("%s: %s decodes into jobs.%s, the skew case into jobs.%s", typ, h, got, want)
+		}
+	}
+}
+
+// decodedPayload returns X when body declares `var p jobs.X` and calls
+// jobs.Decode(t, &p) on it.
+func decodedPayload(body *ast.BlockStmt) string {
+	vars := map[string]string{}
+	var payload string
+	ast.Inspect(body, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.ValueSpec:
+			if sel, ok := n.Type.(*ast.SelectorExpr); ok {
+				if pkg, ok := sel.X.(*ast.Ident); ok && pkg.Name == "jobs" {
+					for _, name := range n.Names {
+						vars[name.Name] = sel.Sel.Name
+					}
+				}
+			}
+		case *ast.CallExpr:
+			sel, ok := n.Fun.(*ast.SelectorExpr)
+			if !ok || sel.Sel.Name != "Decode" || len(n.Args) != 2 {
+				return true
+			}
+			if pkg, ok := sel.X.(*ast.Ident); !ok || pkg.Name != "jobs" {
+				return true
+			}
+			if u, ok := n.Args[1].(*ast.UnaryExpr); ok {
+				if id, ok := u.X.(*ast.Ident); ok && payload == "" {
+					payload = vars[id.Name]
+				}
+			}
+		}
+		return true
+	})
+	return payload
 }
 
 // TestPayloadSkew decodes each type's previous and newer payloads as its
