@@ -216,7 +216,7 @@ func TestTraceFromUploadToModelCalls(t *testing.T) {
 	}
 	for _, sp := range inTrace {
 		for _, a := range sp.Attributes {
-			if strings.Contains(a.Value.Emit(), "zanzibar") {
+			if strings.Contains(a.Value.String(), "zanzibar") {
 				t.Errorf("span %s attribute %s carries document text", sp.Name, a.Key)
 			}
 		}
