@@ -407,3 +407,30 @@ func TestStandaloneHandler(t *testing.T) {
 		t.Errorf("a build without index.html: %v", err)
 	}
 }
+
+// TestIndexReferencesServed checks that every file index.html loads from
+// the build (its scripts, styles, icons) is served: a build committed
+// without its assets/ would be a blank page.
+func TestIndexReferencesServed(t *testing.T) {
+	srv := apiServer(t)
+	index := string(readIndex(t))
+	refs := 0
+	for _, attr := range []string{`src="`, `href="`} {
+		for rest := index; ; {
+			i := strings.Index(rest, attr)
+			if i < 0 {
+				break
+			}
+			rest = rest[i+len(attr):]
+			ref, _, _ := strings.Cut(rest, `"`)
+			if !strings.HasPrefix(ref, "/") || strings.HasPrefix(ref, "//") {
+				continue // data: and absolute URLs load nothing of the build
+			}
+			refs++
+			if a := get(t, srv.URL, http.MethodGet, ref); a.status != http.StatusOK || bytes.Equal(a.plain, []byte(index)) {
+				t.Errorf("index.html loads %s: %d (%d bytes); the build lacks it (run make web and commit all of web/dist)", ref, a.status, len(a.plain))
+			}
+		}
+	}
+	t.Logf("index.html loads %d files of the build", refs)
+}
