@@ -395,4 +395,36 @@ func TestSharedScoringEveryType(t *testing.T) {
 	if got.Score.Score != a.Score.Score || got.Name != "Bea" || mustJSON(t, got.Results) != mustJSON(t, a.Results) {
 		t.Errorf("listed attempt differs from the answer:\n%s\n%s", mustJSON(t, got), mustJSON(t, a))
 	}
+
+	// The owner grades the essay; only essays, within their points.
+	grade := base(s, q.ID) + "/attempts/" + a.ID
+	for name, c := range map[string]struct {
+		who, body string
+		status    int
+	}{
+		"a multiple answer question": {owner.Token, `{"grades":{"` + ma.ID + `":1}}`, 400},
+		"over the points":            {owner.Token, `{"grades":{"` + es.ID + `":2}}`, 400},
+		"negative":                   {owner.Token, `{"grades":{"` + es.ID + `":-1}}`, 400},
+		"another user":               {s.user("Stranger").Token, `{"grades":{"` + es.ID + `":1}}`, 404},
+	} {
+		if code, body, _ := raw(t, "PATCH", grade, c.who, strings.NewReader(c.body), jsonHeader); code != c.status {
+			t.Errorf("grade %s = %d %s, want %d", name, code, body, c.status)
+		}
+	}
+	code, body, _ = raw(t, "PATCH", grade, owner.Token, strings.NewReader(`{"grades":{"`+es.ID+`":1}}`), jsonHeader)
+	var graded quizflow.Attempt
+	decode(t, body, &graded)
+	if code != 200 || graded.Score.Score != a.Score.Score+1 || graded.PendingReview != 0 {
+		t.Fatalf("grade the essay = %d %s", code, body)
+	}
+	if err := owner.Do(ctx, "GET", "/v1/quizzes/"+q.ID+"/attempts", nil, &list); err != nil || list.Attempts[0].Score.Score != graded.Score.Score {
+		t.Errorf("the grade is not stored: %+v %v", list, err)
+	}
+	for _, r := range list.Attempts[0].Results {
+		if r.QuestionID == es.ID && (r.Status != quizflow.ResultGraded || !r.Correct || r.Score != 1) {
+			t.Errorf("graded essay result: %+v", r)
+		}
+	}
 }
+
+func base(s *stack, quizID string) string { return s.url + "/v1/quizzes/" + quizID }

@@ -80,6 +80,7 @@ func (s *Server) routes() {
 	u.GET("/quizzes/:id/share", s.getShare)
 	u.DELETE("/quizzes/:id/share", s.deleteShare)
 	u.GET("/quizzes/:id/attempts", s.listAttempts)
+	u.PATCH("/quizzes/:id/attempts/:attempt_id", s.gradeAttempt)
 	u.POST("/quizzes/:id/score", s.scoreQuiz)
 	v1.GET("/shared/:token", s.getSharedQuiz, s.limitShared)
 	v1.POST("/shared/:token/attempts", s.submitAttempt, s.limitShared)

@@ -95,6 +95,26 @@ func (s *Server) scoreQuiz(c echo.Context) error {
 	return c.JSON(http.StatusOK, sc)
 }
 
+type gradeRequest struct {
+	Grades map[string]float64 `json:"grades"`
+}
+
+// gradeAttempt sets the owner's points for essay answers of an attempt.
+func (s *Server) gradeAttempt(c echo.Context) error {
+	if s.Shares == nil {
+		return errSharingOff
+	}
+	var r gradeRequest
+	if err := decodeJSON(c, &r, quizflow.Invalid("grades", "Send {\"grades\": {\"<essay question id>\": points}}.")); err != nil {
+		return err
+	}
+	a, err := s.Shares.GradeAttempt(c.Request().Context(), currentUser(c), c.Param("id"), c.Param("attempt_id"), r.Grades)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, a)
+}
+
 // getSharedQuiz is public: the quiz a share token names, without answers.
 func (s *Server) getSharedQuiz(c echo.Context) error {
 	if s.Shares == nil {

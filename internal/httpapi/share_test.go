@@ -126,6 +126,19 @@ func (s *fakeShares) Attempts(ctx context.Context, user *quizflow.User, quizID s
 	return nil, "", nil
 }
 
+func (s *fakeShares) GradeAttempt(ctx context.Context, user *quizflow.User, quizID, attemptID string, grades map[string]float64) (*quizflow.Attempt, error) {
+	if _, err := s.f.quiz(user, quizID); err != nil {
+		return nil, err
+	}
+	if attemptID != "att_1" {
+		return nil, quizflow.Errorf(quizflow.ENOTFOUND, "No such attempt at this quiz.")
+	}
+	if len(grades) == 0 {
+		return nil, quizflow.Invalid("grades", "Send grades.")
+	}
+	return &quizflow.Attempt{ID: attemptID, QuizID: quizID, Score: quizflow.Score{Score: grades["q_3"], MaxScore: 1}, CreatedAt: shareTime}, nil
+}
+
 func (s *fakeShares) ScoreQuiz(ctx context.Context, user *quizflow.User, quizID string, r quizflow.AttemptRequest) (*quizflow.Score, error) {
 	q, err := s.f.quiz(user, quizID)
 	if err != nil {
@@ -162,6 +175,14 @@ var shareScenarios = []scenario{
 		status: 200, want: []string{`"attempts":[]`, `"next_cursor":""`}},
 	{name: "attempts with a bad limit", method: "GET", path: "/v1/quizzes/quiz_alice/attempts?limit=0", token: "alice-token", deps: withShares(true),
 		status: 400, want: []string{`"field":"limit"`}},
+	{name: "grade an essay", method: "PATCH", path: "/v1/quizzes/quiz_alice/attempts/att_1", token: "alice-token", deps: withShares(true),
+		body: `{"grades":{"q_3":0.5}}`, status: 200, want: []string{`"attempt_id":"att_1"`, `"score":0.5`}},
+	{name: "grade without grades", method: "PATCH", path: "/v1/quizzes/quiz_alice/attempts/att_1", token: "alice-token", deps: withShares(true),
+		body: ``, status: 400, want: []string{`"field":"grades"`}},
+	{name: "grade a score that is not a number", method: "PATCH", path: "/v1/quizzes/quiz_alice/attempts/att_1", token: "alice-token", deps: withShares(true),
+		body: `{"grades":{"q_3":"full"}}`, status: 400},
+	{name: "grade an unknown attempt", method: "PATCH", path: "/v1/quizzes/quiz_alice/attempts/att_2", token: "alice-token", deps: withShares(true),
+		body: `{"grades":{"q_3":1}}`, status: 404},
 	{name: "preview score", method: "POST", path: "/v1/quizzes/quiz_alice/score", token: "alice-token", deps: withShares(true),
 		body: `{"answers":{"q_1":"a","q_2":" Sugar "}}`, status: 200, want: []string{`"score":2`, `"max_score":2`}},
 	{name: "preview score without answers", method: "POST", path: "/v1/quizzes/quiz_alice/score", token: "alice-token", deps: withShares(true),

@@ -227,6 +227,31 @@ func (s *Store) InsertAttempt(ctx context.Context, a *quizflow.Attempt) (*quizfl
 	return &old, true, nil
 }
 
+// Attempt returns owner's attempt id, or ENOTFOUND.
+func (s *Store) Attempt(ctx context.Context, id, owner string) (*quizflow.Attempt, error) {
+	var r attemptRecord
+	if err := s.findOwned(ctx, colAttempts, id, owner, "attempt", &r); err != nil {
+		return nil, err
+	}
+	a := r.domain()
+	return &a, nil
+}
+
+// SaveAttemptResults replaces the results and totals of attempt a (its
+// ID, owner and quiz unchanged), by _id.
+func (s *Store) SaveAttemptResults(ctx context.Context, a *quizflow.Attempt) error {
+	rec := newAttemptRecord(a)
+	res, err := s.db.Collection(colAttempts).UpdateOne(ctx, bson.M{"_id": a.ID}, bson.M{"$set": bson.M{
+		"score": rec.Score, "max_score": rec.MaxScore, "pending_review": rec.PendingReview, "results": rec.Results}})
+	if err != nil {
+		return fmt.Errorf("update attempt: %w", err)
+	}
+	if res.MatchedCount == 0 {
+		return quizflow.Errorf(quizflow.ENOTFOUND, "attempt not found")
+	}
+	return nil
+}
+
 // Attempts returns a page of the attempts at owner's quiz quizID, newest
 // first, and the next page's cursor. On MongoDB the (owner_id, quiz_id,
 // created_at) index serves it; FerretDB scans the attempts collection, as

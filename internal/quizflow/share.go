@@ -122,4 +122,10 @@ type ShareService interface {
 	// ScoreQuiz scores answers to user's quiz without recording anything
 	// (the owner's preview). It returns ENOTFOUND and EINVALID.
 	ScoreQuiz(ctx context.Context, user *User, quizID string, r AttemptRequest) (*Score, error)
+	// GradeAttempt sets the owner's scores of essay answers of an attempt
+	// at user's quiz (question ID to points, 0 to the question's points)
+	// and returns the attempt with its totals. It returns ENOTFOUND for
+	// the quiz or attempt and EINVALID naming "grades.<question ID>" for a
+	// question that is not an essay of the attempt or a score out of range.
+	GradeAttempt(ctx context.Context, user *User, quizID, attemptID string, grades map[string]float64) (*Attempt, error)
 }

@@ -4,9 +4,11 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
+	"encoding/base32"
 	"encoding/base64"
-	"encoding/hex"
 	"errors"
+	"math"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -32,7 +34,15 @@ type ShareStore interface {
 	// Attempts returns a page of owner's attempts at quiz quizID, newest
 	// first; EINVALID for a bad cursor.
 	Attempts(ctx context.Context, owner, quizID string, p quizflow.PageRequest) ([]quizflow.Attempt, string, error)
+	// Attempt returns owner's attempt id, or ENOTFOUND.
+	Attempt(ctx context.Context, id, owner string) (*quizflow.Attempt, error)
+	// SaveAttemptResults replaces an attempt's results and totals;
+	// ENOTFOUND if it is gone.
+	SaveAttemptResults(ctx context.Context, a *quizflow.Attempt) error
 }
+
+// idEncoding is quizflow.NewID's alphabet.
+var idEncoding = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
 
 // Shares implements quizflow.ShareService.
 type Shares struct {
@@ -151,8 +161,9 @@ func (s *Shares) SubmitAttempt(ctx context.Context, token, idempotencyKey string
 		if !validIdempotencyKey(idempotencyKey) {
 			return nil, false, quizflow.Invalid("Idempotency-Key", "Idempotency-Key must be 1 to %d characters of A-Z, a-z, 0-9, '.', '_' and '-'.", maxIdempotencyKey)
 		}
+		// An ID of NewID's form (120 bits, base32), derived from the key.
 		sum := sha256.Sum256([]byte(sh.Token + "\x00" + idempotencyKey))
-		id = "att_" + hex.EncodeToString(sum[:16])
+		id = "att_" + idEncoding.EncodeToString(sum[:15])
 	}
 	score, err := scoreAnswers(q, r)
 	if err != nil {
@@ -212,6 +223,65 @@ func (s *Shares) Attempts(ctx context.Context, user *quizflow.User, quizID strin
 		return nil, "", internal(err)
 	}
 	return as, next, err
+}
+
+// maxGrades bounds one grading request.
+const maxGrades = 200
+
+// GradeAttempt implements quizflow.ShareService: essays only, each 0 to
+// its points; the totals are summed again.
+func (s *Shares) GradeAttempt(ctx context.Context, user *quizflow.User, quizID, attemptID string, grades map[string]float64) (*quizflow.Attempt, error) {
+	q, err := (&Quizzes{s.core}).Quiz(ctx, user, quizID)
+	if err != nil {
+		return nil, err
+	}
+	if len(grades) == 0 || len(grades) > maxGrades {
+		return nil, quizflow.Invalid("grades", "Send grades, an object of essay question ID to points (at most %d).", maxGrades)
+	}
+	if err := validID("att", attemptID, "attempt"); err != nil {
+		return nil, err
+	}
+	a, err := s.Store.Attempt(ctx, attemptID, q.OwnerID)
+	if err != nil || a.QuizID != q.ID {
+		if err == nil || quizflow.ErrorCode(err) == quizflow.ENOTFOUND {
+			return nil, quizflow.Errorf(quizflow.ENOTFOUND, "No such attempt at this quiz.")
+		}
+		return nil, internal(err)
+	}
+	for id, pts := range grades {
+		i := slices.IndexFunc(a.Results, func(r quizflow.QuestionResult) bool { return r.QuestionID == id })
+		field := "grades." + id
+		if len(id) > 64 {
+			field = "grades"
+		}
+		if i < 0 || a.Results[i].Type != quizflow.Essay {
+			return nil, quizflow.Invalid(field, "Only the attempt's essay answers are graded by hand; %q is not one.", clipID(id))
+		}
+		r := &a.Results[i]
+		if math.IsNaN(pts) || pts < 0 || pts > r.MaxScore {
+			return nil, quizflow.Invalid(field, "The grade must be from 0 to %g points.", r.MaxScore)
+		}
+		r.Score, r.Correct, r.Status = math.Round(pts*100)/100, pts == r.MaxScore, quizflow.ResultGraded
+	}
+	a.Score.Score, a.PendingReview = 0, 0
+	for _, r := range a.Results {
+		a.Score.Score += r.Score
+		if r.Status == quizflow.ResultPendingReview {
+			a.PendingReview++
+		}
+	}
+	a.Score.Score = math.Round(a.Score.Score*100) / 100
+	if err := s.Store.SaveAttemptResults(ctx, a); err != nil {
+		return nil, internal(err)
+	}
+	return a, nil
+}
+
+func clipID(s string) string {
+	if len(s) > 64 {
+		return s[:64] + "..."
+	}
+	return s
 }
 
 // ScoreQuiz implements quizflow.ShareService.
