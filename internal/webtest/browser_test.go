@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"os"
@@ -111,9 +112,27 @@ func startDev(t *testing.T, root, smtpURL string) string {
 	bin := filepath.Join(t.TempDir(), "quizflow")
 	gocmd := need(t, "go", "golang (the go command)")
 	run(t, root, os.Environ(), gocmd, "build", "-o", bin, "./cmd/quizflow")
+	// The port is free when probed; another process may take it before
+	// the stack binds it, so a failed bind is retried on a new port.
+	for try := 1; ; try++ {
+		url, logs, err := launch(t, bin, smtpURL)
+		if err == nil {
+			return url
+		}
+		if try < 3 && strings.Contains(logs, "address already in use") {
+			t.Logf("quizflow dev: %v; again on another port", err)
+			continue
+		}
+		t.Fatalf("quizflow dev: %v\n%s", err, logs)
+	}
+}
 
+// launch starts one `quizflow dev` and waits for it to be ready; on an
+// error it returns the stack's output too.
+func launch(t *testing.T, bin, smtpURL string) (url, output string, err error) {
+	t.Helper()
 	port := freePort(t)
-	url := "http://localhost:" + strconv.Itoa(port)
+	url = "http://localhost:" + strconv.Itoa(port)
 	cmd := exec.Command(bin, "dev")
 	// A clean environment: a developer's MONGODB_URI, REDIS_URL or
 	// OPENAI_API_KEY must not reach the test's stack.
@@ -128,7 +147,7 @@ func startDev(t *testing.T, root, smtpURL string) string {
 	cmd.Stdout, cmd.Stderr = logs, logs
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
-		t.Fatalf("start quizflow dev: %v", err)
+		return "", "", fmt.Errorf("start: %w", err)
 	}
 	exited := make(chan struct{})
 	var waitErr error
@@ -160,16 +179,16 @@ func startDev(t *testing.T, root, smtpURL string) string {
 			res.Body.Close()
 			if res.StatusCode == http.StatusOK {
 				t.Logf("quizflow dev ready at %s", url)
-				return url
+				return url, "", nil
 			}
 		}
 		select {
 		case <-exited:
-			t.Fatalf("quizflow dev exited before it was ready (%v):\n%s", waitErr, logs.String())
+			return "", logs.String(), fmt.Errorf("exited before it was ready: %v", waitErr)
 		case <-tick.C:
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("quizflow dev not ready at %s (last: %v)", ready, err)
+			return "", logs.String(), fmt.Errorf("not ready at %s (last: %v)", ready, err)
 		}
 	}
 }
