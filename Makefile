@@ -3,13 +3,19 @@
 GO ?= go
 PKGS ?= ./...
 
-.PHONY: run test test-race bench build vet lint fuzz compose-check web web-check
+.PHONY: run test deploy-check test-race bench build vet lint fuzz compose-check web web-check
 
 run:
 	$(GO) run ./cmd/quizflow dev
 
 test: vet
 	$(GO) test -count=1 -timeout 45m $(PKGS)
+	$(MAKE) deploy-check
+
+# deploy/check is its own module (the Kubernetes API types stay out of the
+# main one): the manifests decoded strictly, the image's nodev split, compose.
+deploy-check:
+	cd deploy/check && $(GO) vet ./... && $(GO) test -count=1 -timeout 20m ./...
 
 test-race:
 	$(GO) test -race -count=1 -timeout 60m $(PKGS)
@@ -22,6 +28,7 @@ vet:
 lint: vet
 	@command -v staticcheck >/dev/null || $(GO) install honnef.co/go/tools/cmd/staticcheck@latest
 	PATH="$$PATH:$$($(GO) env GOPATH)/bin" staticcheck $(PKGS)
+	cd deploy/check && PATH="$$PATH:$$($(GO) env GOPATH)/bin" staticcheck ./...
 
 # The e2e benchmarks measure each row of issue 14's table once, side by
 # side with its baseline, and print it as a line starting "| "; the table
@@ -49,8 +56,9 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzCellNeutraliser -fuzztime $(FUZZTIME) ./internal/export/
 	$(GO) test -run '^$$' -fuzz FuzzRestoreReader -fuzztime $(FUZZTIME) ./internal/backup/
 
+# Stand-in values for the secrets the compose file requires.
 compose-check:
-	docker-compose config -q
+	MINIO_ROOT_PASSWORD=check JWT_ACCESS_SECRET=check JWT_REFRESH_SECRET=check METRICS_TOKEN=check docker-compose config -q
 
 # The browser app: web/ builds into web/dist, which is committed and
 # embedded (package web), so run, build and test need no Node.js.
