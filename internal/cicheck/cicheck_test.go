@@ -60,6 +60,9 @@ func runSteps(t *testing.T, wf string) []string {
 	return cmds
 }
 
+// pathPrefix matches a command run with a PATH assignment in front.
+var pathPrefix = regexp.MustCompile(`^PATH=(?:"[^"]*"|\S+)\s+(.+)$`)
+
 // setupActions are the packages of .ci/run that the workflow takes from
 // an action instead of apt.
 var setupActions = map[string]string{
@@ -67,29 +70,45 @@ var setupActions = map[string]string{
 	"npm":    "actions/setup-node",
 }
 
-// TestWorkflowFollowsCIRun: the workflow runs .ci/run's make targets in
-// the same order, installs every apt package .ci/run may install (or sets
-// it up by an action), and installs the same Go tools.
+// TestWorkflowFollowsCIRun: the workflow runs .ci/run's commands (make
+// targets, checks) in the same order, installs every apt package .ci/run
+// may install (or sets it up by an action), and installs the same Go
+// tools.
 func TestWorkflowFollowsCIRun(t *testing.T) {
 	run, wf := read(t, ciRun), read(t, workflow)
 	steps := runSteps(t, wf)
 
-	var wantMake, gotMake []string
+	// The commands .ci/run runs once its tools are in place (after `go
+	// version`), but for the installs (`command -v X || ...`): each must be
+	// a run line of the workflow, in the same order. A leading PATH=...
+	// assignment is dropped (the workflow adds GOPATH/bin to its PATH).
+	var want []string
+	started := false
 	for _, l := range strings.Split(run, "\n") {
-		if l = strings.TrimSpace(l); strings.HasPrefix(l, "make ") {
-			wantMake = append(wantMake, l)
+		l = strings.TrimSpace(l)
+		switch {
+		case l == "go version":
+			started = true
+			continue
+		case !started, l == "", strings.HasPrefix(l, "#"), strings.HasPrefix(l, "command -v "):
+			continue
 		}
+		if m := pathPrefix.FindStringSubmatch(l); m != nil {
+			l = m[1]
+		}
+		want = append(want, l)
 	}
+	if len(want) == 0 || !slices.ContainsFunc(want, func(c string) bool { return strings.HasPrefix(c, "make ") }) {
+		t.Fatalf("found no commands (make ...) after `go version` in %s: %q", ciRun, want)
+	}
+	var got []string
 	for _, s := range steps {
-		if strings.HasPrefix(s, "make ") {
-			gotMake = append(gotMake, s)
+		if slices.Contains(want, s) {
+			got = append(got, s)
 		}
 	}
-	if len(wantMake) == 0 {
-		t.Fatalf("no make lines in %s", ciRun)
-	}
-	if !slices.Equal(wantMake, gotMake) {
-		t.Errorf("make steps differ:\n.ci/run: %q\nci.yml:  %q", wantMake, gotMake)
+	if !slices.Equal(want, got) {
+		t.Errorf("the workflow does not run .ci/run's commands in order:\n.ci/run: %q\nci.yml:  %q", want, got)
 	}
 
 	apt := ""
