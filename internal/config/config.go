@@ -206,11 +206,13 @@ type Config struct {
 	// SENTRY_ENVIRONMENT (default APP_ENV); SentryRelease is SENTRY_RELEASE
 	// (default the binary's module version).
 	SentryDSN, SentryEnvironment, SentryRelease string
-	// OTelEndpoint is OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, else
-	// OTEL_EXPORTER_OTLP_ENDPOINT: set, spans are exported over OTLP/HTTP
-	// (internal/tracing), configured by the standard OTEL_* variables;
+	// OTelEndpoint is the URL spans are posted to:
+	// OTEL_EXPORTER_OTLP_TRACES_ENDPOINT as is, else
+	// OTEL_EXPORTER_OTLP_ENDPOINT + "/v1/traces" (an http:// or https://
+	// URL). Set, spans are exported over OTLP/HTTP (internal/tracing; the
+	// exporter reads the other standard OTEL_EXPORTER_OTLP_* variables);
 	// empty (the default) records none. OTelServiceName is
-	// OTEL_SERVICE_NAME (default quizflow-<role>).
+	// OTEL_SERVICE_NAME (default "quizflow").
 	OTelEndpoint, OTelServiceName string
 	// MetricsAddr is METRICS_ADDR, where a standalone worker serves GET
 	// /metrics (default ":9091"; "off" gives "", no listener). The API
@@ -287,7 +289,17 @@ func FromEnv(getenv func(string) string) (*Config, error) {
 	}
 	c.SentryDSN, c.SentryRelease = p.str("SENTRY_DSN", ""), p.str("SENTRY_RELEASE", "")
 	c.SentryEnvironment = p.str("SENTRY_ENVIRONMENT", c.Env)
-	c.OTelEndpoint = p.str("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", p.str("OTEL_EXPORTER_OTLP_ENDPOINT", ""))
+	c.OTelEndpoint = p.str("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "")
+	if base := p.str("OTEL_EXPORTER_OTLP_ENDPOINT", ""); c.OTelEndpoint == "" && base != "" {
+		// The OTLP spec: the generic endpoint is a base URL to which the
+		// signal's path is appended.
+		c.OTelEndpoint = strings.TrimRight(base, "/") + "/v1/traces"
+	}
+	if c.OTelEndpoint != "" {
+		if u, err := url.Parse(c.OTelEndpoint); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			p.fail("OTEL_EXPORTER_OTLP_ENDPOINT", "must be an http:// or https:// URL")
+		}
+	}
 	c.OTelServiceName = p.str("OTEL_SERVICE_NAME", "")
 	c.JWTAccessSecretPrevious = p.str("JWT_ACCESS_SECRET_PREVIOUS", "")
 	c.JWTRefreshSecretPrevious = p.str("JWT_REFRESH_SECRET_PREVIOUS", "")

@@ -60,11 +60,11 @@ func Disable() {
 
 // Config is what Setup reads (config.Config's OTel fields).
 type Config struct {
-	// Endpoint is OTEL_EXPORTER_OTLP_TRACES_ENDPOINT or else
-	// OTEL_EXPORTER_OTLP_ENDPOINT; empty leaves tracing off. The exporter
-	// itself reads the other standard OTEL_EXPORTER_OTLP_* variables
-	// (headers, timeout, compression, TLS) and the SDK OTEL_TRACES_SAMPLER
-	// and OTEL_TRACES_SAMPLER_ARG (default: parentbased_always_on).
+	// Endpoint is the full URL spans are posted to (config.OTelEndpoint);
+	// empty leaves tracing off. The exporter itself reads the other
+	// standard OTEL_EXPORTER_OTLP_* variables (headers, timeout,
+	// compression, TLS) and the SDK OTEL_TRACES_SAMPLER and
+	// OTEL_TRACES_SAMPLER_ARG (default: parentbased_always_on).
 	Endpoint string
 	// ServiceName is OTEL_SERVICE_NAME, else "quizflow-" + the role
 	// (the caller's default).
@@ -82,9 +82,9 @@ func Setup(ctx context.Context, cfg Config) (shutdown func(context.Context) erro
 	if cfg.Endpoint == "" {
 		return func(context.Context) error { return nil }, nil
 	}
-	// The exporter reads the endpoint (and everything else) from the
-	// standard environment variables itself.
-	exp, err := otlptracehttp.New(ctx)
+	// The endpoint is the configuration's; the exporter reads the other
+	// OTEL_EXPORTER_OTLP_* variables (headers, timeout, TLS) itself.
+	exp, err := otlptracehttp.New(ctx, otlptracehttp.WithEndpointURL(cfg.Endpoint))
 	if err != nil {
 		return nil, fmt.Errorf("tracing: OTLP exporter: %w", err)
 	}

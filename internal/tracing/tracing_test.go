@@ -1,7 +1,11 @@
 package tracing
 
 import (
+	"bytes"
 	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"testing"
 
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
@@ -61,4 +65,41 @@ func TestHeadersRoundTrip(t *testing.T) {
 		t.Error("an invalid traceparent was not ignored")
 	}
 	fresh.End()
+}
+
+// TestSetupExportsOverOTLP: with an endpoint, Setup exports spans there
+// over OTLP/HTTP (a local receiver stands for the collector), and its
+// shutdown flushes them.
+func TestSetupExportsOverOTLP(t *testing.T) {
+	got := make(chan *http.Request, 4)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		got <- r
+		w.Header().Set("Content-Type", "application/x-protobuf")
+		w.WriteHeader(http.StatusOK)
+	}))
+	defer srv.Close()
+	t.Cleanup(Disable)
+	shutdown, err := Setup(context.Background(), Config{Endpoint: srv.URL + "/v1/traces", ServiceName: "quizflow-test", Release: "v0.0.1", Environment: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !Enabled() {
+		t.Fatal("Setup with an endpoint left tracing off")
+	}
+	_, span := Start(context.Background(), "exported-span")
+	span.End()
+	if err := shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case r := <-got:
+		body, _ := io.ReadAll(r.Body)
+		if r.Method != http.MethodPost || r.URL.Path != "/v1/traces" || !bytes.Contains(body, []byte("exported-span")) || !bytes.Contains(body, []byte("quizflow-test")) {
+			t.Errorf("collector got %s %s (%d bytes) without the span or the service name", r.Method, r.URL.Path, len(body))
+		}
+	default:
+		t.Fatal("the collector received nothing after shutdown")
+	}
 }
