@@ -223,3 +223,29 @@ func TestSingleAgainstRedis(t *testing.T) {
 		t.Errorf("asynq:{probe}:pending in db 7 has %d tasks (%v), want 1", n, err)
 	}
 }
+
+// FuzzParse: Parse never panics, and whatever it accepts prints (with
+// passwords hidden) to a URL that parses to the same topology.
+func FuzzParse(f *testing.F) {
+	for _, s := range []string{
+		"redis://127.0.0.1:6379/0", "rediss://u:p@h:1/2", "redis://[::1]",
+		"redis-sentinel://:p@s1,s2:26380/3?master=m&sentinel_password=q",
+		"redis-cluster://n1:7000,n2:7001/", "redis://h/0?x=1", "redis://:%zz@h",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		o, err := redisconn.Parse(raw)
+		if err != nil {
+			return
+		}
+		back, err := redisconn.Parse(o.String())
+		if err != nil {
+			t.Fatalf("%q parsed, but its printed form %q does not: %v", raw, o.String(), err)
+		}
+		if back.Mode != o.Mode || !cmp.Equal(back.Addrs, o.Addrs) || back.DB != o.DB || back.MasterName != o.MasterName ||
+			back.Username != o.Username || (back.TLS == nil) != (o.TLS == nil) {
+			t.Fatalf("%q: printed as %q, which parses to %+v, not %+v", raw, o.String(), back, o)
+		}
+	})
+}
