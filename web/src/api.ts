@@ -215,6 +215,8 @@ export async function getShare(id: string): Promise<Share | null> {
 }
 export const deleteShare = (id: string) => api<void>('DELETE', `/v1/quizzes/${id}/share`);
 export const listAttempts = (id: string) => api<AttemptList>('GET', `/v1/quizzes/${id}/attempts?limit=100`);
+export const gradeAttempt = (id: string, attemptId: string, grades: Record<string, number>) =>
+  api<Attempt>('PATCH', `/v1/quizzes/${id}/attempts/${encodeURIComponent(attemptId)}`, { body: { grades } });
 export const scoreQuiz = (id: string, answers: Record<string, unknown>) => api<Score>('POST', `/v1/quizzes/${id}/score`, { body: { answers } });
 export const sharedQuiz = (token: string) => api<SharedQuiz>('GET', '/v1/shared/' + encodeURIComponent(token), { auth: false });
 export const submitAttempt = (token: string, name: string, answers: Record<string, unknown>, key: string) =>

@@ -103,7 +103,14 @@ export function ShareTab({ quiz }: { quiz: Quiz }) {
                 <td>
                   <details>
                     <summary>Per question<span class="sr-only"> for {a.name || 'this attempt'}</span></summary>
-                    <ResultList byId={byId} score={a} />
+                    <ResultList
+                      byId={byId}
+                      score={a}
+                      onGrade={async (qid, points) => {
+                        const g = await api.gradeAttempt(quiz.id, a.attempt_id, { [qid]: points });
+                        setAttempts((as) => (as || []).map((x) => (x.attempt_id === g.attempt_id ? g : x)));
+                      }}
+                    />
                   </details>
                 </td>
               </tr>

@@ -171,7 +171,37 @@ export function Results({ quiz, score, headingRef, onAgain }: { quiz: SharedQuiz
   );
 }
 
-export function ResultList({ byId, score }: { byId: Map<string, SharedQuestion>; score: Score }) {
+/** The owner's points for one essay answer. */
+function GradeEssay({ max, current, label, onGrade }: { max: number; current: number; label: string; onGrade: (points: number) => Promise<void> }) {
+  const [v, setV] = useState(String(current));
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const id = useMemo(randomKey, []);
+  return (
+    <form
+      class="inline-form"
+      onSubmit={async (e) => {
+        e.preventDefault();
+        setBusy(true);
+        setError(null);
+        try {
+          await onGrade(Number(v));
+        } catch (err) {
+          setError(err);
+        } finally {
+          setBusy(false);
+        }
+      }}
+    >
+      <label for={id}>Points for {label} (0 to {fmt(max)})</label>
+      <input id={id} type="number" min={0} max={max} step="any" required value={v} onInput={(e) => setV(e.currentTarget.value)} />
+      <button type="submit" class="small" disabled={busy}>Save grade</button>
+      <ErrorBox error={error} />
+    </form>
+  );
+}
+
+export function ResultList({ byId, score, onGrade }: { byId: Map<string, SharedQuestion>; score: Score; onGrade?: (questionId: string, points: number) => Promise<void> }) {
   return (
     <ol class="questions">
       {score.results.map((r, i) => {
@@ -186,6 +216,7 @@ export function ResultList({ byId, score }: { byId: Map<string, SharedQuestion>;
             <p><strong>Your answer:</strong> {answerText(q, r.answer)}</p>
             <p><strong>Correct answer:</strong> {answerText(q, r.correct_answer)}</p>
             {r.explanation && <p class="explanation"><strong>Explanation:</strong> {r.explanation}</p>}
+            {onGrade && r.type === 'essay' && <GradeEssay max={r.max_score} current={r.score} label={`question ${i + 1}`} onGrade={(p) => onGrade(r.question_id, p)} />}
           </li>
         );
       })}
