@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -57,7 +58,13 @@ func Binary(tb testing.TB, name string) string {
 		for _, c := range commands {
 			args = append(args, "github.com/quizflow/quizflow/cmd/"+c)
 		}
-		if out, err := exec.Command(gocmd, args...).CombinedOutput(); err != nil {
+		cmd := exec.Command(gocmd, args...)
+		// The module's root, from this file's place in it, so the build
+		// does not depend on the caller's working directory.
+		if _, file, _, ok := runtime.Caller(0); ok {
+			cmd.Dir = filepath.Join(filepath.Dir(file), "..", "..")
+		}
+		if out, err := cmd.CombinedOutput(); err != nil {
 			bins.err = fmt.Errorf("childproc: go build: %v\n%s", err, out)
 		}
 	})

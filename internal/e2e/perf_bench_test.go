@@ -146,7 +146,7 @@ func BenchmarkStatusPoll(b *testing.B) {
 		pollOnce.bare, _, pollOnce.bare99 = load(b, bare, "", conns, d)
 		pollOnce.qf, pollOnce.qf50, pollOnce.qf99 = load(b, s.url+"/v1/jobs/"+up.Job.ID, c.Token, conns, d)
 		p := &pollOnce
-		benchRow(fmt.Sprintf("%d clients polling `GET /v1/jobs/{id}` for %v [%s]", conns, d, storeName(b, s.app.Store.Database())),
+		benchRow(fmt.Sprintf("%d clients polling `GET /v1/jobs/{id}` for %v [%s]", conns, d, storeName(b, s.app.Store.Database(), embeddedStore)),
 			fmt.Sprintf("%.0f req/s, p50 %v, p99 %v", p.qf, p.qf50.Round(100*time.Microsecond), p.qf99.Round(100*time.Microsecond)),
 			fmt.Sprintf("a bare Echo handler: %.0f req/s, p99 %v", p.bare, p.bare99.Round(100*time.Microsecond)),
 			fmt.Sprintf("%.1f%%", 100*p.qf/p.bare))
@@ -293,7 +293,8 @@ func noopTasks(b *testing.B, redisURL string, n int) float64 {
 	return float64(n) / time.Since(start).Seconds()
 }
 
-var pipeOnce struct {
+// pipeFigures are one store's pipeline figures.
+type pipeFigures struct {
 	sync.Once
 	store               string
 	empty, stored, noop float64
@@ -301,6 +302,11 @@ var pipeOnce struct {
 	storedDocs          int
 	seedTime            time.Duration
 }
+
+var pipeOnce pipeFigures
+
+// embeddedStore names the backend of the tests' embedded FerretDB.
+const embeddedStore = "SQLite (embedded)"
 
 // storedLimit bounds the time BenchmarkPipeline's run on the seeded store
 // starts uploads.
@@ -313,43 +319,51 @@ const storedLimit = 60 * time.Second
 // their jobs, quizzes and the rest, as the pipeline writes them) were
 // written straight into the store. The ratio of the two document rates is
 // the "flat cost" figure (1 is flat). Targets: 150 documents/s, flat cost
-// at least 0.8.
+// at least 0.8. The store is the embedded FerretDB (SQLite).
 //
 // QUIZFLOW_BENCH_DOCS (default 100) sets the documents of each run and
 // QUIZFLOW_BENCH_SEED (default 10000) the documents seeded, for quick runs.
 func BenchmarkPipeline(b *testing.B) {
-	pipeOnce.Do(func() {
-		p := &pipeOnce
-		p.docs, p.seeded = envInt(b, "QUIZFLOW_BENCH_DOCS", 100), envInt(b, "QUIZFLOW_BENCH_SEED", 10000)
-		s := setup(b, benchEnv)
-		p.store = storeName(b, s.app.Store.Database())
-		cs := make([]*client.Client, 8)
-		for i := range cs {
-			cs[i] = s.user(fmt.Sprintf("Bench%d", i))
-		}
-		tmpl := templateUpload(b, cs[0])
-		documents(b, cs, 1000, 8) // warm up
-		p.noop = noopTasks(b, s.env.RedisURL, 3000)
-		p.empty = documents(b, cs, 0, p.docs)
-		start := time.Now()
-		seedStore(b, s.app.Store.Database(), tmpl, p.seeded)
-		p.seedTime = time.Since(start)
-		// Bounded in time: with the store's cost growing with its size,
-		// 100 documents (or one) could take far longer than the whole
-		// bench; what finishes within the limit is counted.
-		p.stored, p.storedDocs = documentsWithin(b, cs, p.docs, p.docs, storedLimit)
-		benchRow(fmt.Sprintf("small text documents end to end (upload -> quiz, offline generator, 8 clients), %d docs, empty store [%s]", p.docs, p.store),
-			fmt.Sprintf("%.1f docs/s", p.empty),
-			fmt.Sprintf("raw asynq no-op tasks on the same Redis: %.0f tasks/s (%.0f \"documents\" of 3 tasks)", p.noop, p.noop/3),
-			fmt.Sprintf("%.2f%%", 100*p.empty/(p.noop/3)))
-		benchRow(fmt.Sprintf("the same after %d documents (with their jobs, quizzes, quota and usage records) were stored: %d of %d docs finished within %v [%s]", p.seeded, p.storedDocs, p.docs, storedLimit, p.store),
-			fmt.Sprintf("%.2f docs/s", p.stored),
-			fmt.Sprintf("the empty store above: %.1f docs/s (seeding took %.1f s)", p.empty, p.seedTime.Seconds()),
-			fmt.Sprintf("%.2f (flat cost)", p.stored/p.empty))
-	})
+	pipeOnce.Do(func() { measurePipeline(b, &pipeOnce, embeddedStore, benchEnv) })
 	for b.Loop() {
 	}
-	p := &pipeOnce
+	pipeOnce.report(b)
+}
+
+// measurePipeline measures BenchmarkPipeline's figures into p on a stack
+// set up with opts, whose store's FerretDB runs on backend, and prints
+// their rows.
+func measurePipeline(b *testing.B, p *pipeFigures, backend string, opts ...func(*setupOptions)) {
+	p.docs, p.seeded = envInt(b, "QUIZFLOW_BENCH_DOCS", 100), envInt(b, "QUIZFLOW_BENCH_SEED", 10000)
+	s := setup(b, opts...)
+	p.store = storeName(b, s.app.Store.Database(), backend)
+	cs := make([]*client.Client, 8)
+	for i := range cs {
+		cs[i] = s.user(fmt.Sprintf("Bench%d", i))
+	}
+	tmpl := templateUpload(b, cs[0])
+	documents(b, cs, 1000, 8) // warm up
+	p.noop = noopTasks(b, s.env.RedisURL, 3000)
+	p.empty = documents(b, cs, 0, p.docs)
+	start := time.Now()
+	seedStore(b, s.app.Store.Database(), tmpl, p.seeded)
+	p.seedTime = time.Since(start)
+	// Bounded in time: with the store's cost growing with its size,
+	// 100 documents (or one) could take far longer than the whole
+	// bench; what finishes within the limit is counted.
+	p.stored, p.storedDocs = documentsWithin(b, cs, p.docs, p.docs, storedLimit)
+	benchRow(fmt.Sprintf("small text documents end to end (upload -> quiz, offline generator, 8 clients), %d docs, empty store [%s]", p.docs, p.store),
+		fmt.Sprintf("%.1f docs/s", p.empty),
+		fmt.Sprintf("raw asynq no-op tasks on the same Redis: %.0f tasks/s (%.0f \"documents\" of 3 tasks)", p.noop, p.noop/3),
+		fmt.Sprintf("%.2f%%", 100*p.empty/(p.noop/3)))
+	benchRow(fmt.Sprintf("the same after %d documents (with their jobs, quizzes, quota and usage records) were stored: %d of %d docs finished within %v [%s]", p.seeded, p.storedDocs, p.docs, storedLimit, p.store),
+		fmt.Sprintf("%.2f docs/s", p.stored),
+		fmt.Sprintf("the empty store above: %.1f docs/s (seeding took %.1f s)", p.empty, p.seedTime.Seconds()),
+		fmt.Sprintf("%.2f (flat cost)", p.stored/p.empty))
+}
+
+// report reports the figures as the benchmark's metrics.
+func (p *pipeFigures) report(b *testing.B) {
 	b.ReportMetric(p.empty, "docs/s-empty")
 	b.ReportMetric(p.stored, "docs/s-stored")
 	b.ReportMetric(p.noop, "noop-tasks/s")
@@ -515,9 +529,9 @@ func envInt(tb testing.TB, name string, def int) int {
 }
 
 // storeName names the record store behind db, as the table shows it:
-// "embedded FerretDB <version>/SQLite" for the embedded one, the server's
-// version otherwise.
-func storeName(tb testing.TB, db *mongo.Database) string {
+// "FerretDB <version>/<backend>" for FerretDB (which cannot tell its
+// backend, so the caller names it), "MongoDB <version>" otherwise.
+func storeName(tb testing.TB, db *mongo.Database, backend string) string {
 	tb.Helper()
 	var info struct {
 		Version  string `bson:"version"`
@@ -527,11 +541,11 @@ func storeName(tb testing.TB, db *mongo.Database) string {
 		tb.Fatalf("buildInfo: %v", err)
 	}
 	if info.FerretDB != "" {
-		v := info.FerretDB
-		if v == "unknown" { // a build without FerretDB's version stamp
-			return "embedded FerretDB/SQLite"
+		v := " " + info.FerretDB
+		if info.FerretDB == "unknown" { // a build without FerretDB's version stamp
+			v = ""
 		}
-		return "embedded FerretDB " + v + "/SQLite"
+		return "FerretDB" + v + "/" + backend
 	}
 	return "MongoDB " + info.Version
 }

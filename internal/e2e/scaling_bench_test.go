@@ -49,7 +49,7 @@ func BenchmarkWorkerScaling(b *testing.B) {
 			o.vars = func(v map[string]string) { vars = maps.Clone(v) }
 		})
 		sc := &scaleOnce
-		sc.store = storeName(b, s.app.Store.Database())
+		sc.store = storeName(b, s.app.Store.Database(), embeddedStore)
 		sc.rate, sc.docs = map[int]float64{}, map[int]int{}
 		// 16 uploaders (8 users, two each): more than the 8 task slots
 		// of 4 processes, so the queues never run dry.
