@@ -29,7 +29,8 @@ var scaleOnce struct {
 // BenchmarkWorkerScaling: small documents end to end with a model that
 // takes 500 ms per call (internal/fakeopenai), worked by 1, 2 and 4 real
 // cmd/worker processes (WORKER_CONCURRENCY 2 each) in turn, with the API in
-// this process; documents/s of each and the ratio to one process. Target:
+// this process, each count on a fresh stack; documents/s of each and the
+// ratio to one process. Target:
 // 4 processes at least 3.6x one.
 //
 // QUIZFLOW_BENCH_SCALE_DOCS (default 30) sets the documents per worker
@@ -40,36 +41,36 @@ func BenchmarkWorkerScaling(b *testing.B) {
 		fake := fakeopenai.New()
 		b.Cleanup(fake.Close)
 		fake.SetScript(func(*fakeopenai.Call) fakeopenai.Action { return fakeopenai.Action{Delay: modelDelay} })
-		var vars map[string]string
-		s := setup(b, func(o *setupOptions) {
-			benchEnv(o)
-			o.workers = 0 // the workers are the child processes below
-			o.env["OPENAI_API_KEY"], o.env["OPENAI_BASE_URL"], o.env["OPENAI_MODEL"] = "sk-bench", fake.URL, "gpt-4o-mini"
-			o.env["WORKER_CONCURRENCY"], o.env["METRICS_ADDR"] = "2", "off"
-			o.vars = func(v map[string]string) { vars = maps.Clone(v) }
-		})
 		sc := &scaleOnce
-		sc.store = storeName(b, s.app.Store.Database(), embeddedStore)
 		sc.rate, sc.docs = map[int]float64{}, map[int]int{}
-		// 16 uploaders (8 users, two each): more than the 8 task slots
-		// of 4 processes, so the queues never run dry.
-		var cs []*client.Client
-		for i := range 8 {
-			c := s.user(fmt.Sprintf("Scale%d", i))
-			cs = append(cs, c, c)
-		}
 		bin := childproc.Binary(b, "worker")
-		from := 0
 		for _, n := range scaleProcs {
+			// A fresh stack (database, Redis) for each count: the store's
+			// cost grows with what it holds, and later runs must not pay
+			// for the earlier ones' documents.
+			var vars map[string]string
+			s := setup(b, func(o *setupOptions) {
+				benchEnv(o)
+				o.workers = 0 // the workers are the child processes below
+				o.env["OPENAI_API_KEY"], o.env["OPENAI_BASE_URL"], o.env["OPENAI_MODEL"] = "sk-bench", fake.URL, "gpt-4o-mini"
+				o.env["WORKER_CONCURRENCY"], o.env["METRICS_ADDR"] = "2", "off"
+				o.vars = func(v map[string]string) { vars = maps.Clone(v) }
+			})
+			sc.store = storeName(b, s.app.Store.Database(), embeddedStore)
+			// 16 uploaders (8 users, two each): more than the 8 task
+			// slots of 4 processes, so the queues never run dry.
+			var cs []*client.Client
+			for i := range 8 {
+				c := s.user(fmt.Sprintf("Scale%d", i))
+				cs = append(cs, c, c)
+			}
 			var ws []*childproc.Proc
 			for i := range n {
 				ws = append(ws, childproc.Start(b, fmt.Sprintf("worker-%d-of-%d", i+1, n), bin, vars))
 			}
-			documents(b, cs[:2*n], from, 2*n) // warm up: the processes are up and connected
-			from += 2 * n
+			documents(b, cs[:2*n], 0, 2*n) // warm up: the processes are up and connected
 			docs := perProc * n
-			sc.rate[n], sc.docs[n] = documents(b, cs, from, docs), docs
-			from += docs
+			sc.rate[n], sc.docs[n] = documents(b, cs, 2*n, docs), docs
 			for _, w := range ws {
 				w.Kill(b)
 			}
