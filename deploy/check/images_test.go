@@ -156,20 +156,31 @@ func TestSandboxMainFirst(t *testing.T) {
 				first = fn.Body.List[0]
 			}
 		}
-		call, ok := first.(*ast.ExprStmt)
-		sel, ok2 := (*ast.SelectorExpr)(nil), false
-		if ok {
-			if c, isCall := call.X.(*ast.CallExpr); isCall {
-				sel, ok2 = c.Fun.(*ast.SelectorExpr)
-			}
-		}
-		if !ok2 || sel.Sel.Name != "Main" || sel.X.(*ast.Ident).Name != "sandbox" {
+		if !isSandboxMain(first) {
 			t.Errorf("cmd/%s: the first statement of main is not sandbox.Main()", name)
 		}
 	}
 	if checked < 2 {
 		t.Errorf("checked %d binaries, want at least cmd/worker and cmd/quizflow", checked)
 	}
+}
+
+// isSandboxMain reports whether stmt is the call sandbox.Main().
+func isSandboxMain(stmt ast.Stmt) bool {
+	es, ok := stmt.(*ast.ExprStmt)
+	if !ok {
+		return false
+	}
+	call, ok := es.X.(*ast.CallExpr)
+	if !ok || len(call.Args) > 0 {
+		return false
+	}
+	sel, ok := call.Fun.(*ast.SelectorExpr)
+	if !ok {
+		return false
+	}
+	pkg, ok := sel.X.(*ast.Ident)
+	return ok && pkg.Name == "sandbox" && sel.Sel.Name == "Main"
 }
 
 // TestDockerfile: the image builds every cmd/ binary static and stripped,
