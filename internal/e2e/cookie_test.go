@@ -67,17 +67,25 @@ func TestBrowserSessionCookie(t *testing.T) {
 		t.Errorf("GET /v1/me with the cookie session's access token = %d %s", code, body)
 	}
 
-	// The Origin check: missing, another site's, PUBLIC_URL's only.
+	// The Origin check: missing or another site's (PUBLIC_URL's and the
+	// request's own origin pass; the refreshes above sent PUBLIC_URL's).
 	for name, hdr := range map[string]map[string]string{
-		"no Origin":          {"Cookie": "qf_refresh=" + c2.Value},
-		"another site":       {"Cookie": "qf_refresh=" + c2.Value, "Origin": "https://evil.example"},
-		"the request's host": {"Cookie": "qf_refresh=" + c2.Value, "Origin": s.url},
+		"no Origin":    {"Cookie": "qf_refresh=" + c2.Value},
+		"another site": {"Cookie": "qf_refresh=" + c2.Value, "Origin": "https://evil.example"},
+		"a look-alike": {"Cookie": "qf_refresh=" + c2.Value, "Origin": s.url + ".evil.example"},
 	} {
 		code, body, _ := raw(t, "POST", s.url+"/v1/auth/refresh", "", nil, hdr)
 		if code != 403 || !strings.Contains(body, `"code":"forbidden"`) || !strings.Contains(body, publicURL) {
 			t.Errorf("%s: %d %s, want 403 naming %s", name, code, body, publicURL)
 		}
 	}
+	// A page opened at the address the request went to, not PUBLIC_URL's
+	// (localhost against 127.0.0.1), is the server's own: it passes.
+	code, body, h = raw(t, "POST", s.url+"/v1/auth/refresh", "", nil, map[string]string{"Cookie": "qf_refresh=" + c2.Value, "Origin": s.url})
+	if code != 200 {
+		t.Fatalf("refresh with the request's own Origin %s = %d %s", s.url, code, body)
+	}
+	c2 = refreshCookieOf(t, h)
 	code, _, _ = raw(t, "POST", s.url+"/v1/auth/login", "",
 		strings.NewReader(`{"email":"cookie@example.com","password":"correct horse battery"}`),
 		map[string]string{"Content-Type": "application/json", "X-Auth-Mode": "cookie"})

@@ -46,12 +46,22 @@ func (s *Server) ownOrigin(c echo.Context) string {
 			return strings.ToLower(u.Scheme + "://" + u.Host)
 		}
 	}
+	return requestOrigin(c)
+}
+
+// requestOrigin is the origin the request was sent to: its scheme and Host.
+func requestOrigin(c echo.Context) string {
 	return strings.ToLower(c.Scheme() + "://" + c.Request().Host)
 }
 
 // checkCookieOrigin refuses a cookie-mode request whose Origin is missing
 // or another site's (403): the cookie is sent by the browser on its own,
 // so only the origin tells the server the request came from its own page.
+// Both PublicURL's origin and the one the request was sent to count as the
+// server's own (a page opened at http://localhost:8080 while PUBLIC_URL
+// says http://127.0.0.1:8080 is still this server's page): a cross-site
+// request from a browser carries its page's Origin and this server's Host,
+// which never agree.
 func (s *Server) checkCookieOrigin(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		if !cookieMode(c) {
@@ -61,7 +71,7 @@ func (s *Server) checkCookieOrigin(next echo.HandlerFunc) echo.HandlerFunc {
 		if origin == "" {
 			return quizflow.Errorf(quizflow.EFORBIDDEN, "A cookie session request needs an Origin header (%s); send it from this server's own pages.", own)
 		}
-		if !strings.EqualFold(origin, own) {
+		if !strings.EqualFold(origin, own) && !strings.EqualFold(origin, requestOrigin(c)) {
 			return quizflow.Errorf(quizflow.EFORBIDDEN, "Origin %q is not this server's origin (%s); cookie sessions work only from its own pages.", clipText(origin, 100), own)
 		}
 		return next(c)
