@@ -159,8 +159,8 @@ func Run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 			if !loopback(addr) {
 				fmt.Fprintf(stdout, "warning    %s is reachable from other machines, and the dev account's password is public\n", addr)
 			}
-			fmt.Fprintf(stdout, "\nQuizFlow is running:\n  API        %s/v1\n  health     %s/healthz  %s/readyz\n  queues UI  %s/admin/queues (operators only: the dev user %s is one)\n\n",
-				base, base, base, base, DevEmail)
+			fmt.Fprintf(stdout, "\nQuizFlow is running:\n  web app    %s/ (sign up, or sign in as %s / %s)\n  API        %s/v1\n  health     %s/healthz  %s/readyz\n  queues UI  %s/admin/queues (operators only: the dev user %s is one)\n\n",
+				base, DevEmail, DevPassword, base, base, base, base, DevEmail)
 			fmt.Fprintf(stdout, "Try: go run ./cmd/quizflow submit internal/extract/testdata/libreoffice-handbook-10p.pdf\n")
 		})
 	})
