@@ -141,7 +141,8 @@ func Open(ctx context.Context, cfg *config.Config, log zerolog.Logger) (*App, er
 		AccessSecret: accessSecret, RefreshSecret: refreshSecret,
 		AccessSecretPrevious: []byte(cfg.JWTAccessSecretPrevious), RefreshSecretPrevious: []byte(cfg.JWTRefreshSecretPrevious),
 		AccessTTL: cfg.AccessTTL, RefreshTTL: cfg.RefreshTTL, BcryptCost: cfg.BcryptCost,
-		UnsubscribeKey: unsubKey, RequireVerifiedOperators: cfg.MailOn(),
+		UnsubscribeKey: unsubKey, UnsubscribeKeyPrevious: previousUnsubscribeKey(cfg.JWTAccessSecretPrevious),
+		RequireVerifiedOperators: cfg.MailOn(),
 	}, auth.Deps{
 		Log: log, Store: a.Store,
 		Revocations:   revocation.New(a.Redis, cfg.AccessTTL),

@@ -23,6 +23,16 @@ func unsubscribeKey(accessSecret []byte) []byte {
 	return k[:]
 }
 
+// previousUnsubscribeKey is the unsubscribe key of the access secret being
+// rotated out (JWT_ACCESS_SECRET_PREVIOUS), or nil without one: links in
+// mail sent before the rotation keep working during its window.
+func previousUnsubscribeKey(previousAccessSecret string) []byte {
+	if previousAccessSecret == "" {
+		return nil
+	}
+	return unsubscribeKey([]byte(previousAccessSecret))
+}
+
 // notifier is where mail is asked for: email:send tasks, or nil when mail
 // is off (no SMTP_URL, or MAIL_DISABLED), so nothing is queued.
 func (a *App) notifier() notify.Notifier {

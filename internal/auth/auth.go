@@ -77,6 +77,10 @@ type Config struct {
 	// UnsubscribeKey signs the one-click unsubscribe links of
 	// notifications (mail.UnsubscribeToken); empty refuses every link.
 	UnsubscribeKey []byte
+	// UnsubscribeKeyPrevious, when set, also verifies unsubscribe links:
+	// those in mail sent before UnsubscribeKey was rotated (it is derived
+	// from the access secret, so it rotates with it).
+	UnsubscribeKeyPrevious []byte
 	// RequireVerifiedOperators refuses to grant operator rights to an
 	// address that has not been verified (set when mail is on, so an
 	// address can be).

@@ -362,6 +362,9 @@ func (s *Service) setNotifications(ctx context.Context, u *quizflow.User, change
 // Unsubscribe implements quizflow.AccountService.
 func (s *Service) Unsubscribe(ctx context.Context, token string) (string, error) {
 	userID, kind, err := mail.ParseUnsubscribeToken(s.cfg.UnsubscribeKey, token)
+	if err != nil && len(s.cfg.UnsubscribeKeyPrevious) > 0 {
+		userID, kind, err = mail.ParseUnsubscribeToken(s.cfg.UnsubscribeKeyPrevious, token)
+	}
 	if err != nil || len(s.cfg.UnsubscribeKey) == 0 || !quizflow.IsNotification(kind) {
 		return "", quizflow.Errorf(quizflow.EUNAUTHORIZED, "This unsubscribe link is not valid.")
 	}

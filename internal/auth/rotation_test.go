@@ -11,6 +11,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/quizflow/quizflow/internal/auth"
+	"github.com/quizflow/quizflow/internal/mail"
 	"github.com/quizflow/quizflow/internal/mongostore"
 	"github.com/quizflow/quizflow/internal/quizflow"
 	"github.com/quizflow/quizflow/internal/revocation"
@@ -168,6 +169,37 @@ func forge(t *testing.T, method jwt.SigningMethod, key any, header map[string]an
 // kids are refused even with a valid signature, a token without kid (as
 // the release before key IDs issued) verifies against the current secret
 // only, and the algorithm stays pinned to HS256.
+// TestRotationKeepsUnsubscribeLinks: a link mailed before the access
+// secret (from which the unsubscribe key is derived) was rotated works
+// while the previous key is configured, and not after.
+func TestRotationKeepsUnsubscribeLinks(t *testing.T) {
+	r := setup(t)
+	oldKey, newKey := []byte("old-unsubscribe-key-0123456789abcdef"), []byte("new-unsubscribe-key-0123456789abcdef")
+	before := r.service(t, auth.Config{AccessSecret: oldAccess, RefreshSecret: oldRefresh, UnsubscribeKey: oldKey})
+	sess, err := before.Register(r.ctx, "unsub-rotate@example.com", "a long and unusual passphrase 42", "U")
+	if err != nil {
+		t.Fatalf("register: %v", err)
+	}
+	kind := quizflow.NotificationKinds[0]
+	link := mail.UnsubscribeToken(oldKey, sess.User.ID, kind)
+
+	after := r.service(t, auth.Config{AccessSecret: newAccess, RefreshSecret: newRefresh, UnsubscribeKey: newKey})
+	if _, err := after.Unsubscribe(r.ctx, link); quizflow.ErrorCode(err) != quizflow.EUNAUTHORIZED {
+		t.Errorf("old link without the previous key: %v, want unauthorized", err)
+	}
+	during := r.service(t, auth.Config{AccessSecret: newAccess, RefreshSecret: newRefresh, UnsubscribeKey: newKey, UnsubscribeKeyPrevious: oldKey})
+	got, err := during.Unsubscribe(r.ctx, link)
+	if err != nil || got != kind {
+		t.Fatalf("old link during the rotation window: %q, %v", got, err)
+	}
+	if _, err := during.Unsubscribe(r.ctx, mail.UnsubscribeToken(newKey, sess.User.ID, kind)); err != nil {
+		t.Errorf("new link during the rotation window: %v", err)
+	}
+	if _, err := during.Unsubscribe(r.ctx, mail.UnsubscribeToken([]byte("some-other-key-0123456789abcdefgh"), sess.User.ID, kind)); quizflow.ErrorCode(err) != quizflow.EUNAUTHORIZED {
+		t.Errorf("a link of another key: %v, want unauthorized", err)
+	}
+}
+
 func TestKeyIDs(t *testing.T) {
 	r := setup(t)
 	s := r.service(t, auth.Config{
