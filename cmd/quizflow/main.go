@@ -1,13 +1,18 @@
-// Command quizflow is QuizFlow for one laptop:
+// Command quizflow is QuizFlow's one binary: the roles of the production
+// image, the operator commands, and the whole system on one laptop:
 //
+//	quizflow api|worker|scheduler  run one role (as cmd/api, cmd/worker, cmd/scheduler)
 //	quizflow dev           run api, worker and scheduler on embedded services
 //	quizflow submit FILE   upload a document, follow its job, print the quiz
 //	quizflow admin grant|revoke EMAIL   give or take operator rights
 //	quizflow backup [list]  take a backup now, or list them
 //	quizflow restore ...    restore a backup (see restoreUsage)
 //
-// Built with -tags nodev (the production image) it has everything but dev:
-// see nodev.go.
+// Built with -tags nodev (the production image's only binary) it has
+// everything but dev: see nodev.go. The worker's extraction children
+// re-execute this binary with QUIZFLOW_SANDBOX set and no arguments;
+// sandbox.Main, first in main, turns such a process into the child before
+// any subcommand is looked at.
 package main
 
 import (
@@ -19,10 +24,14 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/quizflow/quizflow/internal/app"
 	"github.com/quizflow/quizflow/internal/sandbox"
 )
 
 const usage = `usage:
+  quizflow api                 run the HTTP API (configuration from the environment: README.md)
+  quizflow worker              run a worker (task queues; extraction in sandboxed children)
+  quizflow scheduler           run the scheduler (periodic tasks; run exactly one)
   quizflow dev                 run the whole system on embedded services (PORT, QUIZFLOW_DATA;
                                not in the production image's build)
   quizflow submit [flags] FILE upload FILE, show progress and print the quiz (-h for flags)
@@ -52,6 +61,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return errUsage
 	}
 	switch args[0] {
+	case "api", "worker", "scheduler":
+		if len(args) > 1 {
+			fmt.Fprintf(stderr, "quizflow %s takes no arguments (its configuration is the environment), got %q\n%s", args[0], args[1:], usage)
+			return errUsage
+		}
+		return runRole(ctx, app.Role(args[0]), getenv, stderr)
 	case "dev":
 		return devCmd(ctx, getenv, stdout, stderr)
 	case "submit":
@@ -68,4 +83,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	fmt.Fprintf(stderr, "unknown command %q\n%s", args[0], usage)
 	return errUsage
+}
+
+// runRole runs one process role until ctx ends (SIGTERM or an interrupt),
+// as cmd/api, cmd/worker and cmd/scheduler do; its errors name the role.
+func runRole(ctx context.Context, role app.Role, getenv func(string) string, stderr io.Writer) error {
+	if err := app.Run(ctx, role, getenv, stderr); err != nil {
+		return fmt.Errorf("%s: %w", role, err)
+	}
+	return nil
 }
