@@ -65,11 +65,12 @@ func devPackages(deps []string) []string {
 	return bad
 }
 
-// TestDevStackLeftOut: the binaries of the production image link none of
-// the dev services: cmd/quizflow built with -tags nodev (the operator CLI)
-// and cmd/api, cmd/worker, cmd/scheduler as they are. The full cmd/quizflow
-// does link them, which shows the check sees them; the nodev one still has
-// the backup and restore code.
+// TestDevStackLeftOut: the production image's one binary, cmd/quizflow
+// built with -tags nodev (the roles and the operator CLI), links none of the
+// dev services, and neither do the standalone cmd/api, cmd/worker and
+// cmd/scheduler. The full cmd/quizflow does link them, which shows the check
+// sees them; the nodev one still has the roles (internal/app, the sandbox)
+// and the backup and restore code.
 func TestDevStackLeftOut(t *testing.T) {
 	full := goList(t, "", "./cmd/quizflow")
 	if len(devPackages(full)) == 0 {
@@ -91,18 +92,25 @@ func TestDevStackLeftOut(t *testing.T) {
 	}
 }
 
-// TestNodevCLI builds the operator CLI as the Dockerfile does and runs it:
-// `dev` fails saying this build has none; `help` still lists the operator
-// commands.
+// TestNodevCLI builds the image's binary as the Dockerfile does and runs
+// it: `dev` fails saying this build has none; `help` lists the roles and the
+// operator commands; and with the sandbox's child environment set the binary
+// is an extraction child before any subcommand is looked at (it answers a
+// malformed request as the child does), which is what lets a `quizflow
+// worker` re-execute itself. cmd/quizflow's TestNodevRoles runs a real
+// extraction through that child.
 func TestNodevCLI(t *testing.T) {
 	bin := filepath.Join(t.TempDir(), "quizflow")
 	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
 	defer cancel()
-	build := exec.CommandContext(ctx, "go", "build", "-tags", "nodev", "-o", bin, "./cmd/quizflow")
+	build := exec.CommandContext(ctx, "go", "build", "-trimpath", "-ldflags=-s -w", "-tags", "nodev", "-o", bin, "./cmd/quizflow")
 	build.Dir = root
 	build.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build -tags nodev ./cmd/quizflow: %v\n%s", err, out)
+	}
+	if fi, err := os.Stat(bin); err == nil {
+		t.Logf("quizflow -tags nodev, stripped: %.1f MiB", float64(fi.Size())/(1<<20))
 	}
 	var stdout, stderr bytes.Buffer
 	dev := exec.CommandContext(ctx, bin, "dev")
@@ -119,10 +127,25 @@ func TestNodevCLI(t *testing.T) {
 	if err != nil {
 		t.Fatalf("quizflow help: %v", err)
 	}
-	for _, want := range []string{"quizflow admin grant EMAIL", "quizflow backup", "quizflow restore"} {
+	for _, want := range []string{"quizflow api ", "quizflow worker ", "quizflow scheduler ", "quizflow admin grant EMAIL", "quizflow backup", "quizflow restore"} {
 		if !strings.Contains(string(help), want) {
 			t.Errorf("quizflow help (nodev) lacks %q:\n%s", want, help)
 		}
+	}
+	// The child the sandbox starts: this binary, its mode in the
+	// environment, the request in another variable, and here a subcommand
+	// that would otherwise run the worker. A malformed request is exit
+	// status 2 with the child's message; a worker would instead fail on its
+	// configuration.
+	stdout.Reset()
+	stderr.Reset()
+	child := exec.CommandContext(ctx, bin, "worker")
+	child.Env = []string{"QUIZFLOW_SANDBOX=extract", "QUIZFLOW_SANDBOX_REQUEST={not json"}
+	child.Stdout, child.Stderr = &stdout, &stderr
+	err = child.Run()
+	if !errors.As(err, &exit) || exit.ExitCode() != 2 || !strings.Contains(stderr.String(), "sandbox child: bad request") {
+		t.Errorf("quizflow worker as an extraction child = %v, stdout %q stderr %q; want exit status 2 and the child's bad-request message",
+			err, stdout.String(), stderr.String())
 	}
 }
 
@@ -183,9 +206,10 @@ func isSandboxMain(stmt ast.Stmt) bool {
 	return ok && pkg.Name == "sandbox" && sel.Sel.Name == "Main"
 }
 
-// TestDockerfile: the image builds every cmd/ binary static and stripped,
-// the operator CLI with -tags nodev, on distroless static as the nonroot
-// user, with TMPDIR on /tmp and no HEALTHCHECK.
+// TestDockerfile: the image builds one binary, cmd/quizflow, static and
+// stripped with -tags nodev, copies only it, runs it as the entrypoint with
+// the api role by default, on distroless static as the nonroot user, with
+// TMPDIR on /tmp and no HEALTHCHECK.
 func TestDockerfile(t *testing.T) {
 	df := readFile(t, "Dockerfile")
 	var lines []string // RUN/ENV/FROM... instructions, continuations joined
@@ -197,9 +221,11 @@ func TestDockerfile(t *testing.T) {
 	joined := strings.Join(lines, "\n")
 	for _, want := range []string{
 		"ENV CGO_ENABLED=0",
-		`go build -trimpath -ldflags="-s -w" -o /out/ ./cmd/api ./cmd/worker ./cmd/scheduler`,
-		`go build -trimpath -ldflags="-s -w" -tags nodev -o /out/quizflow ./cmd/quizflow`,
+		`RUN go build -trimpath -ldflags="-s -w" -tags nodev -o /out/quizflow ./cmd/quizflow`,
 		"FROM gcr.io/distroless/static-debian12:nonroot",
+		"COPY --from=build /out/quizflow /usr/local/bin/quizflow",
+		`ENTRYPOINT ["/usr/local/bin/quizflow"]`,
+		`CMD ["api"]`,
 		"USER 65532:65532",
 		"ENV TMPDIR=/tmp",
 	} {
@@ -210,18 +236,23 @@ func TestDockerfile(t *testing.T) {
 	if regexp.MustCompile(`(?m)^HEALTHCHECK`).MatchString(joined) {
 		t.Error("Dockerfile has a HEALTHCHECK (distroless has no shell or curl to run one)")
 	}
-	cmds, _ := filepath.Glob(filepath.Join(root, "cmd", "*"))
-	for _, c := range cmds {
-		if !strings.Contains(joined, "./cmd/"+filepath.Base(c)) {
-			t.Errorf("Dockerfile does not build cmd/%s", filepath.Base(c))
+	if n := strings.Count(joined, "go build"); n != 1 {
+		t.Errorf("Dockerfile runs go build %d times, want once (only cmd/quizflow -tags nodev)", n)
+	}
+	for _, role := range []string{"cmd/api", "cmd/worker", "cmd/scheduler"} {
+		if strings.Contains(joined, role) {
+			t.Errorf("Dockerfile builds %s: the image's roles are quizflow subcommands", role)
 		}
+	}
+	if n := len(regexp.MustCompile(`(?m)^COPY --from=build `).FindAllString(joined, -1)); n != 1 {
+		t.Errorf("Dockerfile copies %d things from the build stage, want only the quizflow binary", n)
 	}
 }
 
 // TestCompose runs `docker-compose config` on docker-compose.yml (with
 // stand-in values for the secrets it requires) and checks that the app
-// services run the image's binaries on a read-only root with /tmp as tmpfs
-// and no capabilities.
+// services run the image's entrypoint (quizflow) with their role as the
+// command, on a read-only root with /tmp as tmpfs and no capabilities.
 func TestCompose(t *testing.T) {
 	if _, err := exec.LookPath("docker-compose"); err != nil {
 		t.Fatal("docker-compose not found: install Debian's docker-compose package (.ci/run does)")
@@ -240,6 +271,7 @@ func TestCompose(t *testing.T) {
 	var cfg struct {
 		Services map[string]struct {
 			Entrypoint  any      `json:"entrypoint"`
+			Command     any      `json:"command"`
 			ReadOnly    bool     `json:"read_only"`
 			Tmpfs       any      `json:"tmpfs"`
 			CapDrop     []string `json:"cap_drop"`
@@ -249,14 +281,14 @@ func TestCompose(t *testing.T) {
 	if err := yaml.Unmarshal(out, &cfg); err != nil {
 		t.Fatalf("read docker-compose config output: %v", err)
 	}
-	for svc, bin := range map[string]string{"api": "api", "worker": "worker", "scheduler": "scheduler"} {
+	for svc, role := range map[string]string{"api": "api", "worker": "worker", "scheduler": "scheduler"} {
 		s, ok := cfg.Services[svc]
 		if !ok {
 			t.Errorf("compose has no %s service", svc)
 			continue
 		}
-		if !strings.Contains(toString(s.Entrypoint), "/usr/local/bin/"+bin) {
-			t.Errorf("compose %s: entrypoint %v, want /usr/local/bin/%s", svc, s.Entrypoint, bin)
+		if s.Entrypoint != nil || toString(s.Command) != role {
+			t.Errorf("compose %s: entrypoint %v command %v, want the image's entrypoint (quizflow) and command [%s]", svc, s.Entrypoint, s.Command, role)
 		}
 		if !s.ReadOnly || !strings.Contains(toString(s.Tmpfs), "/tmp") || !slices.Contains(s.CapDrop, "ALL") || !slices.Contains(s.SecurityOpt, "no-new-privileges:true") {
 			t.Errorf("compose %s: read_only %v tmpfs %v cap_drop %v security_opt %v, want read-only, /tmp tmpfs, drop ALL, no-new-privileges",

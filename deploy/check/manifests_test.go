@@ -251,6 +251,27 @@ func TestDeployments(t *testing.T) {
 	}
 }
 
+// TestRoles: each Deployment runs the image's one binary (its entrypoint,
+// quizflow: no command) with its role as the only argument.
+func TestRoles(t *testing.T) {
+	b := load(t)
+	for name, role := range map[string]string{"quizflow-api": "api", "quizflow-worker": "worker", "quizflow-scheduler": "scheduler"} {
+		d := b.deployments[name]
+		if d == nil {
+			t.Errorf("no Deployment %s", name)
+			continue
+		}
+		cs := d.Spec.Template.Spec.Containers
+		if len(cs) != 1 {
+			t.Errorf("deployment %s has %d containers, want 1", name, len(cs))
+			continue
+		}
+		if c := cs[0]; len(c.Command) > 0 || !slices.Equal(c.Args, []string{role}) {
+			t.Errorf("deployment %s container %s: command %q args %q, want no command (the image's quizflow) and args [%s]", name, c.Name, c.Command, c.Args, role)
+		}
+	}
+}
+
 // TestReplicaOwnership: a Deployment an autoscaler (HPA or KEDA) scales
 // sets no replicas of its own, and the scheduler runs exactly one.
 func TestReplicaOwnership(t *testing.T) {
