@@ -50,9 +50,12 @@ func BenchmarkExtractVsPdftotext(b *testing.B) {
 		ctx := context.Background()
 		const rounds = 7
 		var ours, poppler []time.Duration
-		for round := range rounds + 1 { // round 0 warms the page cache and the binaries
+		perFile := map[string][2][]time.Duration{} // fixture -> ours, pdftotext
+		// Round 0 warms the page cache and the binaries.
+		for round := range rounds + 1 {
 			var o, p time.Duration
 			for _, name := range pdfFixtures {
+				o0, p0 := o, p
 				path := fixture(b, name)
 				f, err := os.Open(path)
 				if err != nil {
@@ -75,12 +78,21 @@ func BenchmarkExtractVsPdftotext(b *testing.B) {
 				if err != nil || len(out) == 0 {
 					b.Fatalf("pdftotext %s: %d bytes, %v", name, len(out), err)
 				}
+				if round > 0 {
+					pf := perFile[name]
+					pf[0], pf[1] = append(pf[0], o-o0), append(pf[1], p-p0)
+					perFile[name] = pf
+				}
 			}
 			if round > 0 {
 				ours, poppler = append(ours, o), append(poppler, p)
 			}
 		}
 		extractOnce.ours, extractOnce.poppler, extractOnce.rounds = median(ours), median(poppler), rounds
+		for _, name := range pdfFixtures {
+			pf := perFile[name]
+			b.Logf("%-30s ours %7.1f ms, pdftotext %7.1f ms (medians)", name, ms(median(pf[0])), ms(median(pf[1])))
+		}
 		e := &extractOnce
 		benchRow(fmt.Sprintf("PDF extraction, whole process per file: the %d PDF fixtures (%s), median of %d rounds", len(pdfFixtures), filepath.Join("internal", "extract", "testdata"), e.rounds),
 			fmt.Sprintf("%.0f ms (sandbox child per file)", ms(e.ours)),
