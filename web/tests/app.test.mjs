@@ -79,6 +79,21 @@ async function visit(page, name) {
   await page.setViewportSize({ width: 1280, height: 800 });
 }
 
+/** A valid one-page PDF with no text on it: extraction finds nothing to write questions from. */
+function blankPDF() {
+  const objs = ['<< /Type /Catalog /Pages 2 0 R >>', '<< /Type /Pages /Kids [3 0 R] /Count 1 >>', '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R >>', '<< /Length 0 >>\nstream\n\nendstream'];
+  let out = '%PDF-1.4\n';
+  const offsets = [];
+  objs.forEach((o, i) => {
+    offsets.push(out.length);
+    out += `${i + 1} 0 obj\n${o}\nendobj\n`;
+  });
+  const xref = out.length;
+  out += `xref\n0 ${objs.length + 1}\n0000000000 65535 f \n` + offsets.map((o) => `${String(o).padStart(10, '0')} 00000 n \n`).join('');
+  out += `trailer\n<< /Size ${objs.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
+  return Buffer.from(out, 'latin1');
+}
+
 async function signIn(page) {
   await page.goto(base + '/signin');
   await page.getByLabel('Email').fill(user.email);
@@ -215,6 +230,18 @@ test('a teacher signs up, uploads, reviews, edits, regenerates, exports and shar
     assert.equal(await page.getByRole('progressbar', { name: 'Regenerating question 3' }).count(), 0);
   });
 
+  await t.test('add an essay question', async () => {
+    const count = await page.locator('article h2[id^="q-"]').count();
+    state.essay = count + 1;
+    await page.getByRole('button', { name: 'Add a question' }).click();
+    await page.getByLabel('Type').selectOption({ label: 'Essay' });
+    await page.getByLabel('Prompt').fill('In your own words, why do leaves need sunlight?');
+    await page.getByLabel('Explanation').fill('Light drives photosynthesis.');
+    await page.getByRole('button', { name: 'Save question' }).click();
+    await page.getByRole('heading', { level: 2, name: `Question ${state.essay}` }).waitFor({ timeout: T });
+    await page.getByText('In your own words, why do leaves need sunlight?').waitFor();
+  });
+
   const exportTo = async (formatTitle, shot) => {
     await page.getByRole('link', { name: 'Export' }).click();
     await page.getByLabel('Format').waitFor({ timeout: T });
@@ -279,6 +306,7 @@ test('a teacher signs up, uploads, reviews, edits, regenerates, exports and shar
     // Answer every single-choice question with its first option.
     const groups = p.locator('fieldset').filter({ has: p.locator('input[type=radio]') });
     for (let i = 0; i < (await groups.count()); i++) await groups.nth(i).getByRole('radio').first().check();
+    await p.getByLabel(`Your answer to question ${state.essay}`).fill('Plants turn light into sugar.');
     await p.getByRole('button', { name: 'Submit answers' }).click();
     const score = p.getByRole('heading', { name: /Your score: [\d.]+ of [\d.]+/ });
     await score.waitFor({ timeout: T });
@@ -296,7 +324,16 @@ test('a teacher signs up, uploads, reviews, edits, regenerates, exports and shar
     assert.match(await row.textContent(), new RegExp(`${state.studentScore} of`));
     await row.getByText('Per question').click();
     await row.getByText('Correct answer:').first().waitFor();
+    await row.getByText('Waiting for the teacher to grade').waitFor();
     await visit(page, 'quiz-attempts');
+  });
+
+  await t.test('the owner grades the essay answer', async () => {
+    const row = page.getByRole('row').filter({ hasText: 'Student One' });
+    await row.getByLabel(new RegExp(`Points for question ${state.essay} `)).fill('1');
+    await row.getByRole('button', { name: 'Save grade' }).click();
+    const want = String(Number(state.studentScore) + 1);
+    await page.getByRole('row').filter({ hasText: 'Student One' }).filter({ hasText: new RegExp(`^Student One${want} of`) }).waitFor({ timeout: T });
   });
 
   await t.test('account page', async () => {
@@ -349,6 +386,49 @@ test('a teacher signs up, uploads, reviews, edits, regenerates, exports and shar
     assert.deepEqual(page.errors, []);
   });
 
+  await context.close();
+});
+
+test('a failed job shows its readable message; without the event stream, progress is polled', async () => {
+  const { context, page } = await newPage();
+  await signIn(page);
+  let polled = 0;
+  await page.route('**/v1/jobs/*/events', (r) => r.abort());
+  page.on('request', (r) => {
+    if (/\/v1\/jobs\/job_[^/]+$/.test(new URL(r.url()).pathname)) polled++;
+  });
+  await page.getByLabel('Choose a file').setInputFiles({ name: 'blank.pdf', mimeType: 'application/pdf', buffer: blankPDF() });
+  await page.getByRole('button', { name: 'Upload and make a quiz' }).click();
+  const alert = page.getByRole('alert').filter({ hasText: /^Failed: / });
+  await alert.waitFor({ timeout: 60000 });
+  assert.ok((await alert.textContent()).length > 'Failed: '.length + 10, 'a readable reason');
+  assert.ok(polled > 0, 'the job was polled');
+  await visit(page, 'documents-failed');
+  await context.close();
+});
+
+test('an edit made elsewhere meanwhile is shown as a conflict, not overwritten', async () => {
+  const { context, page } = await newPage();
+  await signIn(page);
+  await page.goto(state.quizUrl);
+  await page.getByRole('heading', { level: 2, name: 'Question 1' }).waitFor({ timeout: T });
+  const other = await context.newPage();
+  await other.goto(state.quizUrl);
+  await other.getByRole('heading', { level: 2, name: 'Question 1' }).waitFor({ timeout: T });
+  await other.getByRole('button', { name: 'Edit question 1' }).click();
+  await other.getByLabel('Explanation').fill('Saved by the other tab.');
+  await other.getByRole('button', { name: 'Save question' }).click();
+  await other.getByText('Saved by the other tab.').waitFor({ timeout: T });
+  await page.getByRole('button', { name: 'Edit question 1' }).click();
+  await page.getByLabel('Explanation').fill('Saved by the stale tab.');
+  await page.getByRole('button', { name: 'Save question' }).click();
+  await page.getByRole('alert').filter({ hasText: 'changed elsewhere' }).waitFor({ timeout: T });
+  await visit(page, 'quiz-conflict');
+  await page.getByRole('button', { name: 'Load the latest version' }).click();
+  await page.getByText('Saved by the other tab.').waitFor({ timeout: T });
+  await other.reload();
+  await other.getByText('Saved by the other tab.').waitFor({ timeout: T });
+  assert.equal(await other.getByText('Saved by the stale tab.').count(), 0);
   await context.close();
 });
 

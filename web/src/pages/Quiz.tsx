@@ -121,6 +121,8 @@ function Review({ quiz, setQuiz, reload }: { quiz: Quiz; setQuiz: (q: Quiz) => v
   const [adding, setAdding] = useState(false);
   const [dragId, setDragId] = useState<string | null>(null);
   const [announce, setAnnounce] = useState('');
+  // Bumped to drop open editors when the latest version is loaded after a conflict.
+  const [gen, setGen] = useState(0);
   const focusAfter = useRef<string | null>(null);
 
   useEffect(() => {
@@ -174,7 +176,7 @@ function Review({ quiz, setQuiz, reload }: { quiz: Quiz; setQuiz: (q: Quiz) => v
       {conflict && (
         <div class="alert error" role="alert">
           {conflict}{' '}
-          <button type="button" onClick={async () => { await reload(); setConflict(null); }}>
+          <button type="button" onClick={async () => { await reload(); setGen((g) => g + 1); setConflict(null); }}>
             Load the latest version
           </button>
         </div>
@@ -187,7 +189,7 @@ function Review({ quiz, setQuiz, reload }: { quiz: Quiz; setQuiz: (q: Quiz) => v
         <ol class="questions">
           {quiz.questions.map((q, i) => (
             <li
-              key={q.id}
+              key={q.id + ':' + gen}
               class={'card question' + (dragId === q.id ? ' dragging' : '')}
               onDragOver={(e) => { if (dragId) e.preventDefault(); }}
               onDrop={(e) => { e.preventDefault(); if (dragId && dragId !== q.id) move(dragId, i); setDragId(null); }}
