@@ -319,7 +319,7 @@ test('a teacher signs up, uploads, reviews, edits, regenerates, exports and shar
 
   await t.test('the owner sees the attempt with its per-question results', async () => {
     await page.getByRole('button', { name: 'Refresh attempts' }).click();
-    const row = page.getByRole('row').filter({ hasText: 'Student One' });
+    const row = page.getByRole('listitem').filter({ hasText: 'Student One' });
     await row.waitFor({ timeout: T });
     assert.match(await row.textContent(), new RegExp(`${state.studentScore} of`));
     await row.getByText('Per question').click();
@@ -329,11 +329,11 @@ test('a teacher signs up, uploads, reviews, edits, regenerates, exports and shar
   });
 
   await t.test('the owner grades the essay answer', async () => {
-    const row = page.getByRole('row').filter({ hasText: 'Student One' });
+    const row = page.getByRole('listitem').filter({ hasText: 'Student One' });
     await row.getByLabel(new RegExp(`Points for question ${state.essay} `)).fill('1');
     await row.getByRole('button', { name: 'Save grade' }).click();
     const want = String(Number(state.studentScore) + 1);
-    await page.getByRole('row').filter({ hasText: 'Student One' }).filter({ hasText: new RegExp(`^Student One${want} of`) }).waitFor({ timeout: T });
+    await page.getByRole('listitem').filter({ hasText: 'Student One' }).filter({ hasText: new RegExp(`^Student One · ${want} of`) }).waitFor({ timeout: T });
   });
 
   await t.test('account page', async () => {

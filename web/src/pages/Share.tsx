@@ -90,33 +90,26 @@ export function ShareTab({ quiz }: { quiz: Quiz }) {
       ) : attempts.length === 0 ? (
         <Empty><p>No one has taken the quiz through its link yet.</p></Empty>
       ) : (
-        <table class="attempts" aria-labelledby="attempts-h">
-          <thead>
-            <tr><th scope="col">Name</th><th scope="col">Score</th><th scope="col">When</th><th scope="col">Answers</th></tr>
-          </thead>
-          <tbody>
-            {attempts.map((a) => (
-              <tr key={a.attempt_id}>
-                <td>{a.name || '(no name)'}</td>
-                <td>{a.score} of {a.max_score}{a.pending_review > 0 && ` (${a.pending_review} to grade)`}</td>
-                <td>{when(a.created_at)}</td>
-                <td>
-                  <details>
-                    <summary>Per question<span class="sr-only"> for {a.name || 'this attempt'}</span></summary>
-                    <ResultList
-                      byId={byId}
-                      score={a}
-                      onGrade={async (qid, points) => {
-                        const g = await api.gradeAttempt(quiz.id, a.attempt_id, { [qid]: points });
-                        setAttempts((as) => (as || []).map((x) => (x.attempt_id === g.attempt_id ? g : x)));
-                      }}
-                    />
-                  </details>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <ul class="attempt-list" aria-labelledby="attempts-h">
+          {attempts.map((a) => (
+            <li key={a.attempt_id} class="card attempt">
+              <p class="attempt-head">
+                <strong>{a.name || '(no name)'}</strong> · <span>{a.score} of {a.max_score}{a.pending_review > 0 && ` (${a.pending_review} to grade)`}</span> · <span class="meta">{when(a.created_at)}</span>
+              </p>
+              <details>
+                <summary>Per question<span class="sr-only"> for {a.name || 'this attempt'}</span></summary>
+                <ResultList
+                  byId={byId}
+                  score={a}
+                  onGrade={async (qid, points) => {
+                    const g = await api.gradeAttempt(quiz.id, a.attempt_id, { [qid]: points });
+                    setAttempts((as) => (as || []).map((x) => (x.attempt_id === g.attempt_id ? g : x)));
+                  }}
+                />
+              </details>
+            </li>
+          ))}
+        </ul>
       )}
     </section>
   );
