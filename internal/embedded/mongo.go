@@ -42,6 +42,9 @@ type Mongo struct {
 	done    chan struct{} // closed when FerretDB's Run returns
 	tempDir bool
 
+	ids     *idIndexer
+	idsDone chan struct{} // closed when the _id indexer stops
+
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -125,6 +128,12 @@ func StartMongo(ctx context.Context, opt MongoOptions) (*Mongo, error) {
 		ctx, c = context.WithTimeout(ctx, mongoStartTimeout)
 		defer c()
 	}
+	m.ids = &idIndexer{dir: dir}
+	m.idsDone = make(chan struct{})
+	go func() {
+		defer close(m.idsDone)
+		m.ids.run(runCtx)
+	}()
 	if err := pingMongo(ctx, m.URI); err != nil {
 		_ = m.Close()
 		return nil, fmt.Errorf("start mongo: ferretdb at %s: %w", m.URI, err)
@@ -164,6 +173,7 @@ func (m *Mongo) Close() error {
 	m.closeOnce.Do(func() {
 		m.cancel()
 		<-m.done
+		<-m.idsDone
 		if m.tempDir {
 			if err := os.RemoveAll(m.Dir); err != nil {
 				m.closeErr = fmt.Errorf("close mongo: remove %s: %w", m.Dir, err)
