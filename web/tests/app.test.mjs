@@ -399,7 +399,7 @@ test('a failed job shows its readable message; without the event stream, progres
   });
   await page.getByLabel('Choose a file').setInputFiles({ name: 'blank.pdf', mimeType: 'application/pdf', buffer: blankPDF() });
   await page.getByRole('button', { name: 'Upload and make a quiz' }).click();
-  const alert = page.getByRole('alert').filter({ hasText: /^Failed: / });
+  const alert = page.getByRole('region', { name: 'Upload a document' }).getByRole('alert').filter({ hasText: /^Failed: / });
   await alert.waitFor({ timeout: 60000 });
   assert.ok((await alert.textContent()).length > 'Failed: '.length + 10, 'a readable reason');
   assert.ok(polled > 0, 'the job was polled');

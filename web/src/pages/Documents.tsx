@@ -63,10 +63,13 @@ interface Upload {
 export function Documents({ plan }: { plan: string }) {
   const [docs, setDocs] = useState<Doc[] | null>(null);
   const [quizzes, setQuizzes] = useState<QuizSummary[]>([]);
-  const [running, setRunning] = useState<Job[]>([]);
+  const [allRunning, setRunning] = useState<Job[]>([]);
   const [error, setError] = useState<unknown>(null);
   const [limits, setLimits] = useState<Limits | null>(null);
+  // Jobs the upload panel already follows, not shown twice.
+  const [watched, setWatched] = useState<string[]>([]);
 
+  const running = allRunning.filter((j) => !watched.includes(j.id));
   const reload = async () => {
     try {
       const [d, q, j] = await Promise.all([api.listDocuments(), api.listQuizzes(), api.listJobs()]);
@@ -86,7 +89,7 @@ export function Documents({ plan }: { plan: string }) {
   return (
     <>
       <Title>Documents</Title>
-      <UploadPanel limits={limits} onChange={reload} />
+      <UploadPanel limits={limits} onChange={reload} onWatch={(id) => setWatched((w) => [...w, id])} />
       <section aria-labelledby="docs-h">
         <h2 id="docs-h">Your documents</h2>
         <ErrorBox error={error} />
@@ -194,7 +197,7 @@ function DocRow({ doc, quizzes, onChange }: { doc: Doc; quizzes: QuizSummary[]; 
   );
 }
 
-function UploadPanel({ limits, onChange }: { limits: Limits | null; onChange: () => void }) {
+function UploadPanel({ limits, onChange, onWatch }: { limits: Limits | null; onChange: () => void; onWatch: (jobId: string) => void }) {
   const [over, setOver] = useState(false);
   const [file, setFile] = useState<File | null>(null);
   const [fileError, setFileError] = useState<string | null>(null);
@@ -247,6 +250,7 @@ function UploadPanel({ limits, onChange }: { limits: Limits | null; onChange: ()
     setUploads((us) => [{ key, file: f, sent: 0, total: f.size, phase: 'uploading', job: null, abort: h.abort }, ...us]);
     try {
       const r = await h.promise;
+      onWatch(r.job.id);
       update(key, { phase: 'processing', job: r.job, sent: f.size, total: f.size });
       onChange();
       const ac = new AbortController();

@@ -376,6 +376,10 @@ function QuestionEditor({ initial, onSave, onCancel, allowType }: { initial: Que
   const pre = `ed-${initial.id || 'new'}`;
   const set = (patch: Partial<Question>) => setQ((x) => ({ ...x, ...patch }));
   const single = q.type === 'multiple_choice' || q.type === 'true_false';
+  // Which fields the type uses (the API may send the others as empty lists).
+  const hasOptions = single || q.type === 'multiple_answer';
+  const hasAnswers = q.type === 'short_answer' || q.type === 'fill_in_blank';
+  const hasPairs = q.type === 'matching';
   const setOpt = (i: number, patch: Partial<Option>) =>
     set({
       options: (q.options || []).map((o, j) => (j === i ? { ...o, ...patch } : single && patch.correct ? { ...o, correct: false } : o)),
@@ -384,13 +388,13 @@ function QuestionEditor({ initial, onSave, onCancel, allowType }: { initial: Que
   const save = async (e: Event) => {
     e.preventDefault();
     if (!q.prompt.trim()) return setError('The question needs a prompt.');
-    if (q.options && (single || q.type === 'multiple_answer') && !q.options.some((o) => o.correct)) return setError('Mark the correct answer.');
+    if (hasOptions && q.options && !q.options.some((o) => o.correct)) return setError('Mark the correct answer.');
     setError(null);
     setBusy(true);
     const body: Partial<Question> = { type: q.type, prompt: q.prompt, explanation: q.explanation };
-    if (q.options) body.options = q.options.map((o) => ({ ...(o.id ? { id: o.id } : {}), text: o.text, correct: !!o.correct }));
-    if (q.answers) body.answers = q.answers.map((a) => a.trim()).filter(Boolean);
-    if (q.pairs) body.pairs = q.pairs;
+    if (hasOptions && q.options) body.options = q.options.map((o) => ({ ...(o.id ? { id: o.id } : {}), text: o.text, correct: !!o.correct }));
+    if (hasAnswers && q.answers) body.answers = q.answers.map((a) => a.trim()).filter(Boolean);
+    if (hasPairs && q.pairs) body.pairs = q.pairs;
     if (!initial.id) body.source = q.source;
     await onSave(body);
     setBusy(false);
@@ -409,7 +413,7 @@ function QuestionEditor({ initial, onSave, onCancel, allowType }: { initial: Que
       <label for={`${pre}-prompt`}>Prompt</label>
       <textarea id={`${pre}-prompt`} rows={3} maxLength={1000} value={q.prompt} onInput={(e) => set({ prompt: e.currentTarget.value })} />
       {q.type === 'fill_in_blank' && <p class="hint">Write the blank as _____ (five underscores) once.</p>}
-      {q.options && (
+      {hasOptions && q.options && (
         <fieldset>
           <legend>Options ({single ? 'pick the correct one' : 'tick every correct one'})</legend>
           {q.options.map((o, i) => (
@@ -438,13 +442,13 @@ function QuestionEditor({ initial, onSave, onCancel, allowType }: { initial: Que
           )}
         </fieldset>
       )}
-      {q.answers && (
+      {hasAnswers && q.answers && (
         <>
           <label for={`${pre}-answers`}>Accepted answers (one a line)</label>
           <textarea id={`${pre}-answers`} rows={2} value={q.answers.join('\n')} onInput={(e) => set({ answers: e.currentTarget.value.split('\n') })} />
         </>
       )}
-      {q.pairs && (
+      {hasPairs && q.pairs && (
         <fieldset>
           <legend>Pairs</legend>
           {q.pairs.map((p, i) => (
