@@ -27,6 +27,7 @@ import (
 	"github.com/quizflow/quizflow/internal/extract"
 	"github.com/quizflow/quizflow/internal/generate"
 	"github.com/quizflow/quizflow/internal/httpapi"
+	"github.com/quizflow/quizflow/internal/jobcache"
 	"github.com/quizflow/quizflow/internal/jobwatch"
 	"github.com/quizflow/quizflow/internal/metrics"
 	"github.com/quizflow/quizflow/internal/mongostore"
@@ -160,7 +161,10 @@ func Open(ctx context.Context, cfg *config.Config, log zerolog.Logger) (*App, er
 	}
 	a.JobEvents = jobwatch.New()
 	a.jobRelay = jobwatch.NewRelay(a.JobEvents, a.Redis)
-	a.records = notify.JobOutcomes(usecase.NotifyJobChanges(a.Store, a.jobRelay.Notify), a.notifier(), log)
+	// Job reads come from Redis (jobcache) while the store stays the record;
+	// the cache sits under the change signal, so a woken stream reads the
+	// new state.
+	a.records = notify.JobOutcomes(usecase.NotifyJobChanges(jobcache.Wrap(a.Store, a.Redis, log), a.jobRelay.Notify), a.notifier(), log)
 	if err := a.openMail(unsubKey); err != nil {
 		a.Close()
 		return nil, err
