@@ -32,9 +32,10 @@ func (s *Server) listJobs(c echo.Context) error {
 	return c.JSON(http.StatusOK, listing("jobs", js, next))
 }
 
-// Bounds of a job event stream. A stream with JobEvents reads the store
+// Bounds of a job event stream. A stream with JobEvents reads the job
 // when a change is signalled and only every streamSafetyPoll besides, in
 // case a signal was lost; without JobEvents it polls every streamPoll.
+// In production the reads are answered from Redis (internal/jobcache).
 const (
 	streamPoll       = 250 * time.Millisecond
 	streamSafetyPoll = 5 * time.Second
@@ -45,9 +46,10 @@ const (
 // streamJob sends the job as Server-Sent Events (`event: job`, data the
 // job's JSON) whenever its status, stage, progress or message changes,
 // until it finishes, the client leaves, or streamMaxAge passes (clients
-// then reconnect). It reads the job when JobEvents signals a change (made
-// in this process, or relayed from the others over Redis), and every
-// streamSafetyPoll besides.
+// then reconnect). A user may hold at most Deps.StreamCap's number of
+// streams open at once (429 past it). It reads the job when JobEvents
+// signals a change (made in this process, or relayed from the others over
+// Redis), and every streamSafetyPoll besides.
 // Comments keep idle connections open through proxies.
 func (s *Server) streamJob(c echo.Context) error {
 	id := c.Param("id")
@@ -57,6 +59,11 @@ func (s *Server) streamJob(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	refresh, release, err := s.admitStream(ctx, user.ID)
+	if err != nil {
+		return err
+	}
+	defer release()
 	w := c.Response()
 	w.Header().Set(echo.HeaderContentType, "text/event-stream")
 	w.Header().Set(echo.HeaderCacheControl, "no-store")
@@ -114,6 +121,7 @@ func (s *Server) streamJob(c echo.Context) error {
 				return nil
 			}
 			w.Flush()
+			refresh()
 			continue
 		case <-changed:
 		case <-poll.C:

@@ -103,6 +103,10 @@ type Deps struct {
 	// process changes the job; streams poll the store as well, for changes
 	// made by other processes.
 	JobEvents JobWatcher
+	// StreamCap, if set, caps the job event streams each user may hold
+	// open (SSE_MAX_PER_USER, shared by all replicas); over the cap a
+	// stream is refused with 429.
+	StreamCap StreamLimiter
 	// AdminUI, if set, is the operators' queue UI (asynqmon), served at
 	// /admin/queues to operators only. New asks it once for its index
 	// page, to allow that page's inline scripts (by hash) in the UI's
