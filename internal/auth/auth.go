@@ -154,6 +154,18 @@ const (
 
 var errBadLogin = quizflow.Errorf(quizflow.EUNAUTHORIZED, "Wrong email or password.")
 
+// validName checks a display name (already trimmed): required, valid
+// text, at most MaxNameLen characters.
+func validName(name string) error {
+	switch {
+	case name == "":
+		return quizflow.Invalid("name", "The name is required.")
+	case utf8.RuneCountInString(name) > MaxNameLen || !utf8.ValidString(name):
+		return quizflow.Invalid("name", "The name must be valid text of at most %d characters.", MaxNameLen)
+	}
+	return nil
+}
+
 // Register creates an account and logs it in. It returns EINVALID for a bad
 // email, name or password and ECONFLICT for a taken email. (The 409 tells
 // a caller the address has an account, as any instant sign-up must; the
@@ -165,11 +177,8 @@ func (s *Service) Register(ctx context.Context, email, password, name string) (*
 	if err != nil {
 		return nil, err
 	}
-	switch {
-	case name == "":
-		return nil, quizflow.Invalid("name", "The name is required.")
-	case utf8.RuneCountInString(name) > MaxNameLen || !utf8.ValidString(name):
-		return nil, quizflow.Invalid("name", "The name must be valid text of at most %d characters.", MaxNameLen)
+	if err := validName(name); err != nil {
+		return nil, err
 	}
 	if err := ValidatePassword(password, email, name); err != nil {
 		return nil, err

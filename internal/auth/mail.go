@@ -36,6 +36,8 @@ type MailStore interface {
 	SetEmailVerified(ctx context.Context, userID, key string) (bool, error)
 	// SetEmail returns ECONFLICT for a taken address.
 	SetEmail(ctx context.Context, userID, email, key string) error
+	// SetName changes the user's display name; ENOTFOUND if the user is gone.
+	SetName(ctx context.Context, userID, name string) error
 	SetNotificationsOff(ctx context.Context, userID string, off []string) error
 }
 
@@ -309,6 +311,30 @@ func (s *Service) ChangeEmail(ctx context.Context, p *quizflow.Principal, email,
 	s.notify(ctx, quizflow.MailEmailChanged, "email_changed", u, old,
 		map[string]string{"old_email": old, "new_email": email, "when": mail.FormatTime(s.now())})
 	s.notifyVerify(ctx, u)
+	return u, nil
+}
+
+// Rename implements quizflow.AccountService.
+func (s *Service) Rename(ctx context.Context, p *quizflow.Principal, name string) (*quizflow.User, error) {
+	if p.APIKeyID != "" {
+		return nil, errKeyForbidden
+	}
+	name = strings.TrimSpace(name)
+	if err := validName(name); err != nil {
+		return nil, err
+	}
+	ms, err := s.mailStore()
+	if err != nil {
+		return nil, err
+	}
+	if err := ms.SetName(ctx, p.User.ID, name); err != nil {
+		return nil, err
+	}
+	u, err := s.Store.UserByID(ctx, p.User.ID)
+	if err != nil {
+		return nil, err
+	}
+	s.Log.Info().Str("user_id", u.ID).Msg("display name changed")
 	return u, nil
 }
 

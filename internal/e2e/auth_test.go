@@ -32,6 +32,19 @@ func TestAccounts(t *testing.T) {
 	if strings.Contains(mustJSON(t, sess.User), "password") {
 		t.Error("user JSON exposes the password hash")
 	}
+	// The display name changes without the password; GET /v1/me shows it.
+	c.Token = sess.AccessToken
+	var renamed quizflow.User
+	if err := c.Do(ctx, "PATCH", "/v1/me", map[string]string{"name": " Ada L. "}, &renamed); err != nil || renamed.Name != "Ada L." {
+		t.Errorf("rename = %+v, %v", renamed, err)
+	}
+	var shown quizflow.User
+	if err := c.Do(ctx, "GET", "/v1/me", nil, &shown); err != nil || shown.Name != "Ada L." {
+		t.Errorf("GET /v1/me after the rename = %+v, %v", shown, err)
+	}
+	if code, body, _ := raw(t, "PATCH", s.url+"/v1/me", sess.AccessToken, strings.NewReader(`{"name":"`+strings.Repeat("n", 101)+`"}`), jsonHeader); code != 400 || !strings.Contains(body, `"field":"name"`) {
+		t.Errorf("a 101-character name = %d %s, want 400 naming the field", code, body)
+	}
 
 	scenarios := []struct {
 		name, path, body string

@@ -280,7 +280,7 @@ func TestEmailJobNotificationsAndUnsubscribe(t *testing.T) {
 	if !strings.Contains(m.Subject, quiz.Title) || !strings.Contains(m.Text, fmt.Sprintf("%d question", len(quiz.Questions))) {
 		t.Errorf("quiz ready %q:\n%s", m.Subject, m.Text)
 	}
-	link(t, m, "/v1/quizzes/"+quiz.ID)
+	link(t, m, "/quizzes/"+quiz.ID)
 	unsub := m.Headers["List-Unsubscribe"]
 	if len(unsub) != 1 || m.Headers["List-Unsubscribe-Post"][0] != "List-Unsubscribe=One-Click" {
 		t.Fatalf("List-Unsubscribe %v, -Post %v", unsub, m.Headers["List-Unsubscribe-Post"])
@@ -296,7 +296,7 @@ func TestEmailJobNotificationsAndUnsubscribe(t *testing.T) {
 	waitJob(t, c, ex.Job.ID)
 	m = mp.WaitFor(t, addr, mailWait, subject("Your export is ready"))
 	checkParts(t, m, addr)
-	link(t, m, "/v1/exports/")
+	link(t, m, "/quizzes/"+quiz.ID+"/export")
 
 	// Quiz failed: a file that cannot be read.
 	bad, err := c.UploadReader(ctx, "broken.pdf", strings.NewReader("%PDF-1.7\n1 0 obj garbage"), nil)
@@ -329,7 +329,7 @@ func TestEmailJobNotificationsAndUnsubscribe(t *testing.T) {
 	if !strings.Contains(m.Subject, quiz.Title) {
 		t.Errorf("regeneration failed subject %q lacks the quiz title %q", m.Subject, quiz.Title)
 	}
-	link(t, m, "/v1/quizzes/"+quiz.ID)
+	link(t, m, "/quizzes/"+quiz.ID)
 
 	// One-click unsubscribe (RFC 8058), no login: quiz ready mail stops.
 	u, err := url.Parse(strings.Trim(unsub[0], "<>"))

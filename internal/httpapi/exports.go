@@ -2,6 +2,8 @@ package httpapi
 
 import (
 	"net/http"
+	"strconv"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -113,7 +115,34 @@ func (s *Server) downloadExport(c echo.Context) error {
 		return err
 	}
 	c.Response().Header().Set(echo.HeaderCacheControl, "no-store")
+	if wantsJSON(c) {
+		// A page's script cannot follow a redirect to another origin (the
+		// object store) under its CSP, nor can a link carry the token: it
+		// asks for the link and opens it.
+		return c.JSON(http.StatusOK, map[string]string{"url": url})
+	}
 	return c.Redirect(http.StatusFound, url)
+}
+
+// wantsJSON reports whether the request's Accept names application/json
+// with a quality above zero (a browser's navigation does not name it).
+func wantsJSON(c echo.Context) bool {
+	for _, part := range strings.Split(c.Request().Header.Get(echo.HeaderAccept), ",") {
+		fields := strings.Split(part, ";")
+		if !strings.EqualFold(strings.TrimSpace(fields[0]), echo.MIMEApplicationJSON) {
+			continue
+		}
+		q := 1.0
+		for _, f := range fields[1:] {
+			if k, v, ok := strings.Cut(strings.TrimSpace(f), "="); ok && strings.EqualFold(k, "q") {
+				if x, err := strconv.ParseFloat(v, 64); err == nil {
+					q = x
+				}
+			}
+		}
+		return q > 0
+	}
+	return false
 }
 
 // exportFormats lists the export formats, their files and the question

@@ -77,22 +77,33 @@ func (s *Server) resetPassword(c echo.Context) error {
 }
 
 type meUpdate struct {
+	Name            *string `json:"name"`
 	Email           *string `json:"email"`
 	CurrentPassword string  `json:"current_password"`
 }
 
-// patchMe changes the account's address (the one field it takes today).
+// patchMe changes the account's display name, its address (which needs
+// the current password), or both: the name first.
 func (s *Server) patchMe(c echo.Context) error {
 	var r meUpdate
 	if err := bindJSON(c, &r); err != nil {
 		return err
 	}
-	if r.Email == nil {
-		return quizflow.Invalid("email", "Send the new email address (and current_password).")
+	if r.Name == nil && r.Email == nil {
+		return quizflow.Invalid("email", "Send a new name, or a new email address and current_password.")
 	}
-	u, err := s.Accounts.ChangeEmail(c.Request().Context(), currentPrincipal(c), *r.Email, r.CurrentPassword)
-	if err != nil {
-		return err
+	ctx, p := c.Request().Context(), currentPrincipal(c)
+	var u *quizflow.User
+	var err error
+	if r.Name != nil {
+		if u, err = s.Accounts.Rename(ctx, p, *r.Name); err != nil {
+			return err
+		}
+	}
+	if r.Email != nil {
+		if u, err = s.Accounts.ChangeEmail(ctx, p, *r.Email, r.CurrentPassword); err != nil {
+			return err
+		}
 	}
 	return c.JSON(http.StatusOK, u)
 }

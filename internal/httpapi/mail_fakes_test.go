@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"strings"
 
 	"github.com/quizflow/quizflow/internal/quizflow"
 )
@@ -60,6 +61,18 @@ func (f *fakeServices) ChangeEmail(ctx context.Context, p *quizflow.Principal, e
 	}
 	u := *p.User
 	u.Email, u.EmailVerified = email, false
+	return &u, nil
+}
+
+func (f *fakeServices) Rename(ctx context.Context, p *quizflow.Principal, name string) (*quizflow.User, error) {
+	if err := f.record(ctx, p.User, call{Method: "Rename"}); err != nil {
+		return nil, err
+	}
+	if strings.TrimSpace(name) == "" {
+		return nil, quizflow.Invalid("name", "The name is required.")
+	}
+	u := *p.User
+	u.Name = strings.TrimSpace(name)
 	return &u, nil
 }
 

@@ -138,6 +138,11 @@ func (s *Store) SetEmail(ctx context.Context, id, email, key string) error {
 	return nil
 }
 
+// SetName changes user id's display name; ENOTFOUND if the user is gone.
+func (s *Store) SetName(ctx context.Context, id, name string) error {
+	return s.updateUser(ctx, bson.M{"_id": id}, bson.M{"name": name})
+}
+
 // SetEmailStatus records status (quizflow.EmailBouncing) on user id if its
 // address is still the one with canonical key.
 func (s *Store) SetEmailStatus(ctx context.Context, id, key, status string) error {

@@ -237,7 +237,7 @@ func (s *Sender) compose(ctx context.Context, p jobs.EmailPayload, u *quizflow.U
 		}
 		d.ActionURL = s.link(path, url.Values{"token": {tok}})
 	case quizflow.MailPasswordChanged, quizflow.MailAPIKeyCreated:
-		d.ActionURL = s.link("/reset-password", nil)
+		d.ActionURL = s.link("/forgot-password", nil) // the app's page that mails a reset link
 		d.KeyName, d.KeyPrefix, d.KeyScopes = p.Data["key_name"], p.Data["key_prefix"], p.Data["key_scopes"]
 		env.ReplyTo = s.ReplyTo
 	case quizflow.MailEmailChanged:
@@ -248,7 +248,7 @@ func (s *Sender) compose(ctx context.Context, p jobs.EmailPayload, u *quizflow.U
 		// when the event was applied, else the billing status route.
 		d.ActionURL = p.Data["action_url"]
 		if d.ActionURL == "" {
-			d.ActionURL = s.link("/v1/billing", nil)
+			d.ActionURL = s.link("/account", nil) // the app's plan and billing page
 		}
 	case quizflow.MailBackupFailed:
 		// Operators only: the flag is read again now, so an operator
@@ -308,13 +308,13 @@ func (s *Sender) jobData(ctx context.Context, p jobs.EmailPayload, u *quizflow.U
 			return "", err
 		}
 		d.Title, d.Count = q.Title, len(q.Questions)
-		d.ActionURL = s.link("/v1/quizzes/"+q.ID, nil)
+		d.ActionURL = s.link("/quizzes/"+q.ID, nil) // the app's review page
 	case quizflow.MailQuizFailed:
 		d.Title = "your document"
 		if doc, err := s.Work.Document(ctx, j.DocumentID, u.ID); err == nil {
 			d.Title = doc.Filename
 		}
-		d.ActionURL = s.link("/v1/jobs/"+j.ID, nil)
+		d.ActionURL = s.link("/documents", nil) // the app's list shows the failure and its reason
 	case quizflow.MailExportReady:
 		e, err := s.Work.Export(ctx, j.Result.ExportID, u.ID)
 		if quizflow.ErrorCode(err) == quizflow.ENOTFOUND {
@@ -327,13 +327,13 @@ func (s *Sender) jobData(ctx context.Context, p jobs.EmailPayload, u *quizflow.U
 		if q, err := s.Work.Quiz(ctx, e.QuizID, u.ID); err == nil {
 			d.Title = q.Title
 		}
-		d.ActionURL = s.link("/v1/exports/"+e.ID+"/download", nil)
+		d.ActionURL = s.link("/quizzes/"+e.QuizID+"/export", nil) // the app's export page downloads it signed in
 	case quizflow.MailRegenerationFailed:
 		d.Title = "your quiz"
 		if q, err := s.Work.Quiz(ctx, j.QuizID, u.ID); err == nil {
 			d.Title = q.Title
 		}
-		d.ActionURL = s.link("/v1/quizzes/"+j.QuizID, nil)
+		d.ActionURL = s.link("/quizzes/"+j.QuizID, nil)
 	}
 	return "", nil
 }

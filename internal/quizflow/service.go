@@ -96,6 +96,9 @@ type AccountService interface {
 	// wrong password, ECONFLICT for a taken address and EFORBIDDEN for an
 	// API key.
 	ChangeEmail(ctx context.Context, p *Principal, email, currentPassword string) (*User, error)
+	// Rename sets the user's display name. It returns EINVALID for an
+	// empty or overlong name and EFORBIDDEN for an API key.
+	Rename(ctx context.Context, p *Principal, name string) (*User, error)
 	// Notifications returns the user's notification settings.
 	Notifications(ctx context.Context, p *Principal) (NotificationSettings, error)
 	// SetNotifications turns the listed notification kinds on or off and
