@@ -249,6 +249,7 @@ func (a *App) API() *httpapi.Server {
 		IPLimit:       a.ipGate(),
 		RegisterLimit: ratelimit.NewGate(a.Redis, "register", registrationsPerHour, time.Hour),
 		ShareLimit:    a.shareGate(),
+		StreamCap:     a.streamCap(),
 		AdminUI:       asynqmon.New(asynqmon.Options{RootPath: httpapi.AdminRoot, RedisConnOpt: a.RedisOpt}),
 		Config: httpapi.Config{
 			MaxFileSize: a.Cfg.MaxFileSize, CORSOrigins: a.Cfg.CORSOrigin, AdminSecret: secret,
@@ -265,6 +266,15 @@ func (a *App) ipGate() httpapi.Limiter {
 		return nil
 	}
 	return ratelimit.NewGate(a.Redis, "ip", a.Cfg.APIRequestsPerMinute, time.Minute)
+}
+
+// streamCap caps each user's open job event streams (SSE_MAX_PER_USER),
+// counted across every API replica in Redis; nil when the cap is off.
+func (a *App) streamCap() httpapi.StreamLimiter {
+	if a.Cfg.SSEMaxPerUser <= 0 {
+		return nil
+	}
+	return ratelimit.NewStreams(a.Redis, a.Cfg.SSEMaxPerUser, httpapi.StreamLease)
 }
 
 // RunAPI serves the API on cfg.Port until ctx ends. ready, if set, is told

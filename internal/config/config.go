@@ -91,6 +91,10 @@ type Config struct {
 	// refuses that.
 	LoginFailures int
 	LoginWindow   time.Duration
+	// SSEMaxPerUser is SSE_MAX_PER_USER, the job event streams one user may
+	// hold open at once across every API replica (default 10; at most
+	// 1000). "off" or 0 removes the cap.
+	SSEMaxPerUser int
 	// TrustedProxies is TRUSTED_PROXIES, comma-separated CIDRs or single IPs
 	// of the reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are
 	// believed. Empty (the default) trusts none: the client is the TCP peer.
@@ -253,6 +257,7 @@ func FromEnv(getenv func(string) string) (*Config, error) {
 		APIRequestsPerMinute: p.int("RATE_LIMIT_API_RPM", 600),
 		LoginFailures:        p.int("RATE_LIMIT_LOGIN_FAILURES", 10),
 		LoginWindow:          p.duration("RATE_LIMIT_LOGIN_WINDOW", 15*time.Minute),
+		SSEMaxPerUser:        p.int("SSE_MAX_PER_USER", 10),
 		TrustedProxies:       p.prefixes("TRUSTED_PROXIES"),
 		JWTAccessSecret:      p.str("JWT_ACCESS_SECRET", ""),
 		JWTRefreshSecret:     p.str("JWT_REFRESH_SECRET", ""),
@@ -402,6 +407,9 @@ func (p *parser) check(c *Config) {
 	}
 	if c.APIRequestsPerMinute < 0 {
 		p.fail("RATE_LIMIT_API_RPM", "must not be negative (off disables the limit)")
+	}
+	if c.SSEMaxPerUser < 0 || c.SSEMaxPerUser > maxSSEPerUser {
+		p.fail("SSE_MAX_PER_USER", "must be between 0 (off) and %d", maxSSEPerUser)
 	}
 	if c.LoginFailures < 0 {
 		p.fail("RATE_LIMIT_LOGIN_FAILURES", "must not be negative (off disables the limit)")
@@ -574,6 +582,10 @@ func (p *parser) str(name, def string) string {
 	}
 	return def
 }
+
+// maxSSEPerUser bounds SSE_MAX_PER_USER: each stream holds a connection
+// and a goroutine, so one account should not be able to hold thousands.
+const maxSSEPerUser = 1000
 
 func (p *parser) int(name string, def int) int {
 	v := strings.TrimSpace(p.getenv(name))
