@@ -3,6 +3,7 @@ package e2e_test
 import (
 	"context"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -254,5 +255,53 @@ func TestNewQuizFromDocument(t *testing.T) {
 		if client.StatusOf(err) != 400 || fieldOf(err) != b.field {
 			t.Errorf("options %v = %v, want 400 naming %s", b.opts, err, b.field)
 		}
+	}
+}
+
+// TestEditPrecondition: the quiz's version is its ETag; an edit sent with
+// If-Match applies to that version only, so two editors cannot overwrite
+// each other unseen.
+func TestEditPrecondition(t *testing.T) {
+	s := setup(t)
+	c := s.user("Careful")
+	_, q := quizFor(t, c, "lesson.md", nil)
+	path := s.url + "/v1/quizzes/" + q.ID
+	code, _, h := raw(t, "GET", path, c.Token, nil, nil)
+	etag := h.Get("ETag")
+	if code != 200 || etag != `"`+strconv.Itoa(q.Version)+`"` {
+		t.Fatalf("GET quiz = %d, ETag %q, want the version %d", code, etag, q.Version)
+	}
+	qpath := path + "/questions/" + q.Questions[0].ID
+	edit := func(ifMatch, prompt string) (int, string) {
+		hdr := map[string]string{"Content-Type": "application/json"}
+		if ifMatch != "" {
+			hdr["If-Match"] = ifMatch
+		}
+		code, body, _ := raw(t, "PATCH", qpath, c.Token, strings.NewReader(`{"prompt":"`+prompt+`"}`), hdr)
+		return code, body
+	}
+	if code, body := edit(etag, "First editor's prompt?"); code != 200 {
+		t.Fatalf("edit with the current ETag = %d %s", code, body)
+	}
+	// The second editor still holds the old ETag: refused, nothing overwritten.
+	code, body := edit(etag, "Second editor's prompt?")
+	if code != 409 || !strings.Contains(body, `"field":"If-Match"`) || !strings.Contains(body, "version") {
+		t.Errorf("edit with a stale ETag = %d %s, want 409 naming the versions", code, body)
+	}
+	var now quizflow.Quiz
+	if err := c.Do(context.Background(), "GET", "/v1/quizzes/"+q.ID, nil, &now); err != nil {
+		t.Fatal(err)
+	}
+	if now.Questions[0].Prompt != "First editor's prompt?" || now.Version != q.Version+1 {
+		t.Errorf("after the refused edit: prompt %q version %d, want the first editor's at version %d", now.Questions[0].Prompt, now.Version, q.Version+1)
+	}
+	if code, body := edit(`W/"`+strconv.Itoa(now.Version)+`"`, "Third?"); code != 200 {
+		t.Errorf("edit with the new weak ETag = %d %s", code, body)
+	}
+	if code, body := edit("", "No precondition?"); code != 200 {
+		t.Errorf("edit without If-Match (applies to the latest) = %d %s", code, body)
+	}
+	if code, body := edit("yesterday", "Bad?"); code != 400 || !strings.Contains(body, `"field":"If-Match"`) {
+		t.Errorf("edit with a malformed If-Match = %d %s, want 400", code, body)
 	}
 }

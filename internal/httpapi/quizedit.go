@@ -2,11 +2,37 @@ package httpapi
 
 import (
 	"net/http"
+	"strconv"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/quizflow/quizflow/internal/quizflow"
 )
+
+// ifMatch is middleware for the quiz edit routes: an If-Match header names
+// the quiz version the client saw ("7", W/"7" or 7; * matches any), and the
+// edit then applies only to that version (409 conflict otherwise) rather
+// than over a change the client has not seen. Without the header an edit
+// applies to the latest version.
+func ifMatch(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		h := strings.TrimSpace(c.Request().Header.Get("If-Match"))
+		if h == "" || h == "*" {
+			return next(c)
+		}
+		v, err := strconv.Atoi(strings.Trim(strings.TrimPrefix(h, "W/"), `"`))
+		if err != nil || v < 1 {
+			return &quizflow.Error{Code: quizflow.EINVALID, Field: "If-Match", Message: "If-Match must be the quiz's version, as its ETag gives it (for example \"3\")."}
+		}
+		r := c.Request()
+		c.SetRequest(r.WithContext(quizflow.WithIfVersion(r.Context(), v)))
+		return next(c)
+	}
+}
+
+// quizETag is the ETag of a quiz: its version, which every edit bumps.
+func quizETag(q *quizflow.Quiz) string { return `"` + strconv.Itoa(q.Version) + `"` }
 
 // patchQuiz changes a quiz's title and/or question order.
 func (s *Server) patchQuiz(c echo.Context) error {
@@ -18,6 +44,7 @@ func (s *Server) patchQuiz(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	c.Response().Header().Set("ETag", quizETag(q))
 	return c.JSON(http.StatusOK, q)
 }
 

@@ -13,6 +13,7 @@ func (s *Server) getQuiz(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	c.Response().Header().Set("ETag", quizETag(q))
 	return c.JSON(http.StatusOK, q)
 }
 

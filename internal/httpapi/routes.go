@@ -68,11 +68,11 @@ func (s *Server) routes() {
 	v1.GET("/export-formats", s.exportFormats) // public: the same for everyone
 	// End of exports.
 
-	u.PATCH("/quizzes/:id", s.patchQuiz)
+	u.PATCH("/quizzes/:id", s.patchQuiz, ifMatch)
 	u.DELETE("/quizzes/:id", s.deleteQuiz)
-	u.POST("/quizzes/:id/questions", s.addQuestion)
-	u.PATCH("/quizzes/:id/questions/:qid", s.patchQuestion)
-	u.DELETE("/quizzes/:id/questions/:qid", s.deleteQuestion)
+	u.POST("/quizzes/:id/questions", s.addQuestion, ifMatch)
+	u.PATCH("/quizzes/:id/questions/:qid", s.patchQuestion, ifMatch)
+	u.DELETE("/quizzes/:id/questions/:qid", s.deleteQuestion, ifMatch)
 	u.POST("/quizzes/:id/questions/:qid/regenerate", s.regenerateQuestion)
 
 	// Share links and attempts (share.go); /v1/shared/... is public.
@@ -106,7 +106,16 @@ type authed struct {
 	mw echo.MiddlewareFunc
 }
 
-func (a authed) GET(p string, h echo.HandlerFunc)    { a.g.GET(p, h, a.mw) }
-func (a authed) POST(p string, h echo.HandlerFunc)   { a.g.POST(p, h, a.mw) }
-func (a authed) PATCH(p string, h echo.HandlerFunc)  { a.g.PATCH(p, h, a.mw) }
-func (a authed) DELETE(p string, h echo.HandlerFunc) { a.g.DELETE(p, h, a.mw) }
+// Each runs a.mw first, then the route's own middleware m.
+func (a authed) GET(p string, h echo.HandlerFunc, m ...echo.MiddlewareFunc) {
+	a.g.GET(p, h, append([]echo.MiddlewareFunc{a.mw}, m...)...)
+}
+func (a authed) POST(p string, h echo.HandlerFunc, m ...echo.MiddlewareFunc) {
+	a.g.POST(p, h, append([]echo.MiddlewareFunc{a.mw}, m...)...)
+}
+func (a authed) PATCH(p string, h echo.HandlerFunc, m ...echo.MiddlewareFunc) {
+	a.g.PATCH(p, h, append([]echo.MiddlewareFunc{a.mw}, m...)...)
+}
+func (a authed) DELETE(p string, h echo.HandlerFunc, m ...echo.MiddlewareFunc) {
+	a.g.DELETE(p, h, append([]echo.MiddlewareFunc{a.mw}, m...)...)
+}

@@ -681,6 +681,12 @@ var quizEditScenarios = []scenario{
 				t.Errorf("UpdateQuiz got %+v", u)
 			}
 		}},
+	{name: "an edit's ETag is the new version", method: "PATCH", path: "/v1/quizzes/quiz_alice", token: "alice-token",
+		headers: map[string]string{"If-Match": `"3"`}, body: `{"title":"Light and sugar"}`, status: 200,
+		check: header("ETag", `"4"`)},
+	{name: "an edit with a malformed If-Match", method: "PATCH", path: "/v1/quizzes/quiz_alice/questions/q1", token: "alice-token",
+		headers: map[string]string{"If-Match": "yesterday"}, body: `{"prompt":"New?"}`, status: 400,
+		want: []string{`"field":"If-Match"`}, check: calls("Authenticate")},
 	{name: "reorder a quiz", method: "PATCH", path: "/v1/quizzes/quiz_alice", token: "alice-token",
 		body: `{"question_order":["q_2","q_1"]}`, status: 200,
 		check: func(t *testing.T, o *outcome) {

@@ -2,6 +2,7 @@ package usecase
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -97,10 +98,23 @@ func (s *Quizzes) Edit(ctx context.Context, owner, id string, edit func(*quizflo
 	return nil, err
 }
 
-// edit is Edit of user's quiz id, after checking the ID's shape.
+// edit is Edit of user's quiz id, after checking the ID's shape. With a
+// version precondition in ctx (quizflow.WithIfVersion: the client's
+// If-Match) the edit applies only to that version: a quiz changed since is
+// ECONFLICT, also when the change lands between this read and the write.
 func (s *Quizzes) edit(ctx context.Context, user *quizflow.User, id string, edit func(*quizflow.Quiz) error) (*quizflow.Quiz, error) {
 	if err := validID("quiz", id, "quiz"); err != nil {
 		return nil, err
+	}
+	if want, ok := quizflow.IfVersion(ctx); ok {
+		inner := edit
+		edit = func(q *quizflow.Quiz) error {
+			if q.Version != want {
+				return &quizflow.Error{Code: quizflow.ECONFLICT, Field: "If-Match",
+					Message: fmt.Sprintf("The quiz changed since version %d (it is at version %d now); load it again and redo the edit.", want, q.Version)}
+			}
+			return inner(q)
+		}
 	}
 	return s.Edit(ctx, user.ID, id, edit)
 }
