@@ -71,7 +71,7 @@ func TestStreamCapPerUser(t *testing.T) {
 		t.Errorf("Redis counts %d open streams, want %d", n, max)
 	}
 	// The streams read the job through the Redis cache.
-	if n := rdb.Exists(ctx, jobcache.ValuePrefix+up.Job.ID).Val(); n != 1 {
+	if n := rdb.Exists(ctx, jobcache.ValuePrefix+"{"+up.Job.ID+"}").Val(); n != 1 {
 		t.Errorf("job %s is not cached in Redis while streamed", up.Job.ID)
 	}
 

@@ -13,13 +13,26 @@
 // has moved the counter on, so a reader can never leave a value older than
 // a write behind. Both keys absent count as generation "".
 //
+// The braces are literal: they are Redis Cluster hash tags, so a job's two
+// keys share a slot and one MGET or script can read both.
+//
+// # Deleting a document's jobs
+//
+// DeleteJobsOfDocument names a document, not jobs. So every cached value
+// of a job with a document is first recorded in the document's set,
+// qf:docjobs:{doc}, and the deletion bumps the generation of every job in
+// it. A read racing the deletion could record its job after the deletion
+// listed the set; the deletion therefore first sets a tombstone,
+// qf:docdel:{doc}, and a read that finds it (atomically with recording
+// its job) caches nothing.
+//
 // # Staleness bounds
 //
 // Cached values expire after ValueTTL. That bounds how long a value can be
-// stale when the increment itself is lost: a writer that dies (or loses
-// Redis) between the store write and the increment, DeleteJobsOfDocument
-// (it names a document, not job ids, so it cannot increment anything), and
-// writes made past this decorator (a backup restore).
+// stale when an increment is lost: a writer that dies (or loses Redis)
+// between the store write and the increment, writes made past this
+// decorator (a backup restore), or a read stalled for longer than the
+// tombstone lives between its store read and recording its job.
 //
 // Redis failing never fails a read: the read goes to the store.
 package jobcache
@@ -48,9 +61,24 @@ const (
 	GenTTL = time.Hour
 	// ValueTTL bounds the life of a cached value (see the package doc).
 	ValueTTL = 60 * time.Second
+	// DocJobsPrefix starts the key of a document's set of cached jobs;
+	// DocTombstonePrefix the key marking a document whose jobs are being
+	// deleted.
+	DocJobsPrefix      = "qf:docjobs:"
+	DocTombstonePrefix = "qf:docdel:"
 	// bumpTimeout bounds the increment after a write.
 	bumpTimeout = 2 * time.Second
 )
+
+// recordDocJob adds ARGV[1], a job, to KEYS[1], its document's set (kept
+// ARGV[2] ms), unless KEYS[2], the document's tombstone, exists; it returns
+// 1 if recorded, 0 if the document is being deleted.
+var recordDocJob = redis.NewScript(`
+if redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
+redis.call('SADD', KEYS[1], ARGV[1])
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+return 1
+`)
 
 // setIfGen stores ARGV[2] at KEYS[2] for ARGV[3] ms if KEYS[1], the
 // generation, still equals ARGV[1] (a missing counter equals "").
@@ -88,8 +116,12 @@ func Wrap(store usecase.Store, rdb redis.UniversalClient, log zerolog.Logger) *S
 
 var _ usecase.Store = (*Store)(nil)
 
-func genKey(id string) string   { return GenPrefix + id }
-func valueKey(id string) string { return ValuePrefix + id }
+func genKey(id string) string      { return GenPrefix + "{" + id + "}" }
+func valueKey(id string) string    { return ValuePrefix + "{" + id + "}" }
+func docJobsKey(doc string) string { return DocJobsPrefix + "{" + doc + "}" }
+func tombstoneKey(doc string) string {
+	return DocTombstonePrefix + "{" + doc + "}"
+}
 
 // Job returns job id if owner owns it (owner "" skips the check), or
 // ENOTFOUND, from Redis when the cached value is current, else from the
@@ -112,13 +144,35 @@ func (s *Store) Job(ctx context.Context, id, owner string) (*quizflow.Job, error
 		return nil, err
 	}
 	e := entry{Gen: gen, Owner: j.OwnerID, RequestID: j.RequestID, Job: j}
-	if b, err := json.Marshal(&e); err == nil {
-		err = setIfGen.Run(ctx, s.rdb, []string{genKey(id), valueKey(id)}, gen, b, ValueTTL.Milliseconds()).Err()
+	if s.recordForDocument(ctx, j) {
+		s.fill(ctx, id, &e)
+	}
+	return owned(&e, owner)
+}
+
+// recordForDocument records job j in its document's set, so deleting the
+// document's jobs invalidates it, and reports whether j may be cached.
+func (s *Store) recordForDocument(ctx context.Context, j *quizflow.Job) bool {
+	if j.DocumentID == "" {
+		return true
+	}
+	ok, err := recordDocJob.Run(ctx, s.rdb, []string{docJobsKey(j.DocumentID), tombstoneKey(j.DocumentID)},
+		j.ID, GenTTL.Milliseconds()).Int()
+	if err != nil {
+		s.log.Debug().Err(err).Str("job_id", j.ID).Msg("job cache: record the job's document")
+		return false
+	}
+	return ok == 1
+}
+
+// fill caches e for job id if the job's generation is still e.Gen.
+func (s *Store) fill(ctx context.Context, id string, e *entry) {
+	if b, err := json.Marshal(e); err == nil {
+		err = setIfGen.Run(ctx, s.rdb, []string{genKey(id), valueKey(id)}, e.Gen, b, ValueTTL.Milliseconds()).Err()
 		if err != nil {
 			s.log.Debug().Err(err).Str("job_id", id).Msg("job cache: store the value")
 		}
 	}
-	return owned(&e, owner)
 }
 
 // owned returns e's job if owner ("" for anyone) owns it, else ENOTFOUND
@@ -197,8 +251,23 @@ func (s *Store) TouchJob(ctx context.Context, id string) error {
 	return s.after(ctx, id, s.Store.TouchJob(ctx, id))
 }
 
-// DeleteJobsOfDocument implements usecase.JobStore. It names no job ids,
-// so the deleted jobs' cached values live out their ValueTTL.
+// DeleteJobsOfDocument implements usecase.JobStore: it sets the
+// document's tombstone, deletes, then bumps every job recorded for the
+// document (see the package doc). If Redis fails the deleted jobs' cached
+// values live out their ValueTTL (logged).
 func (s *Store) DeleteJobsOfDocument(ctx context.Context, owner, docID string) error {
-	return s.Store.DeleteJobsOfDocument(ctx, owner, docID)
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), bumpTimeout)
+	defer cancel()
+	if err := s.rdb.Set(rctx, tombstoneKey(docID), "1", ValueTTL).Err(); err != nil {
+		s.log.Warn().Err(err).Str("document_id", docID).Msg("job cache: tombstone failed; deleted jobs may show for up to a minute")
+	}
+	err := s.Store.DeleteJobsOfDocument(ctx, owner, docID)
+	ids, rerr := s.rdb.SMembers(rctx, docJobsKey(docID)).Result()
+	if rerr != nil {
+		s.log.Warn().Err(rerr).Str("document_id", docID).Msg("job cache: deleted jobs may show for up to a minute")
+	}
+	for _, id := range ids {
+		s.bump(ctx, id)
+	}
+	return err
 }

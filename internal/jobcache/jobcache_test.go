@@ -19,6 +19,9 @@ import (
 
 func TestMain(m *testing.M) { testenv.Main(m) }
 
+// key is a cache key: prefix, then the id as a Redis Cluster hash tag.
+func key(prefix, id string) string { return prefix + "{" + id + "}" }
+
 // counting is the real store with its Job reads counted and, when hold is
 // set, held after the store answered until the test lets them go.
 type counting struct {
@@ -106,10 +109,10 @@ func TestHitAfterMiss(t *testing.T) {
 	if diff := cmp.Diff(want, first); diff != "" {
 		t.Errorf("first read (-want +got):\n%s", diff)
 	}
-	if ttl := b.rdb.TTL(b.ctx, jobcache.ValuePrefix+b.job.ID).Val(); ttl <= 0 || ttl > jobcache.ValueTTL {
+	if ttl := b.rdb.TTL(b.ctx, key(jobcache.ValuePrefix, b.job.ID)).Val(); ttl <= 0 || ttl > jobcache.ValueTTL {
 		t.Errorf("value TTL %v, want (0, %v]", ttl, jobcache.ValueTTL)
 	}
-	if ttl := b.rdb.TTL(b.ctx, jobcache.GenPrefix+b.job.ID).Val(); ttl <= jobcache.ValueTTL || ttl > jobcache.GenTTL {
+	if ttl := b.rdb.TTL(b.ctx, key(jobcache.GenPrefix, b.job.ID)).Val(); ttl <= jobcache.ValueTTL || ttl > jobcache.GenTTL {
 		t.Errorf("generation TTL %v, want (%v, %v]", ttl, jobcache.ValueTTL, jobcache.GenTTL)
 	}
 }
@@ -197,7 +200,7 @@ func TestEveryWriteInvalidates(t *testing.T) {
 		// survive the creation of a job of that id.
 		id := quizflow.NewID("job")
 		stale := `{"gen":"","owner":"usr_a","job":{"id":"` + id + `","status":"failed"}}`
-		if err := b.rdb.Set(b.ctx, jobcache.ValuePrefix+id, stale, time.Minute).Err(); err != nil {
+		if err := b.rdb.Set(b.ctx, key(jobcache.ValuePrefix, id), stale, time.Minute).Err(); err != nil {
 			t.Fatal(err)
 		}
 		j := &quizflow.Job{ID: id, OwnerID: "usr_a", Kind: quizflow.JobQuiz, Status: quizflow.StatusQueued}
@@ -219,11 +222,11 @@ func TestEveryWriteInvalidates(t *testing.T) {
 			t.Fatal(err)
 		}
 		b.read(t)
-		gen := b.rdb.Get(b.ctx, jobcache.GenPrefix+b.job.ID).Val()
+		gen := b.rdb.Get(b.ctx, key(jobcache.GenPrefix, b.job.ID)).Val()
 		if ok, err := b.cache.JobProgress(b.ctx, b.job.ID, quizflow.StageGenerating, 10, ""); ok || err != nil {
 			t.Fatalf("progress of a finished job = %v, %v; want false, nil", ok, err)
 		}
-		if after := b.rdb.Get(b.ctx, jobcache.GenPrefix+b.job.ID).Val(); after != gen {
+		if after := b.rdb.Get(b.ctx, key(jobcache.GenPrefix, b.job.ID)).Val(); after != gen {
 			t.Errorf("generation %s -> %s, want unchanged", gen, after)
 		}
 		if _, n := b.read(t); n != 0 {
@@ -326,4 +329,59 @@ func TestRedisDownFallsBack(t *testing.T) {
 	if _, err := b.cache.Job(b.ctx, b.job.ID, "usr_b"); quizflow.ErrorCode(err) != quizflow.ENOTFOUND {
 		t.Errorf("another user with Redis closed: err %v, want %s", err, quizflow.ENOTFOUND)
 	}
+}
+
+func TestDeleteJobsOfDocument(t *testing.T) {
+	t.Parallel()
+	t.Run("cached jobs go", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t)
+		b.read(t)
+		if _, n := b.read(t); n != 0 {
+			t.Fatalf("warm read: %d store reads, want 0", n)
+		}
+		if err := b.cache.DeleteJobsOfDocument(b.ctx, "usr_a", b.job.DocumentID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := b.cache.Job(b.ctx, b.job.ID, "usr_a"); quizflow.ErrorCode(err) != quizflow.ENOTFOUND {
+			t.Errorf("job of the deleted document: err %v, want %s", err, quizflow.ENOTFOUND)
+		}
+	})
+	t.Run("a read racing the deletion caches nothing", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t)
+		entered, proceed := make(chan struct{}), make(chan struct{})
+		var once atomic.Bool
+		b.store.hold = func() {
+			if once.CompareAndSwap(false, true) {
+				close(entered)
+				<-proceed
+			}
+		}
+		done := make(chan error, 1)
+		go func() {
+			_, err := b.cache.Job(b.ctx, b.job.ID, "usr_a")
+			done <- err
+		}()
+		select {
+		case <-entered:
+		case <-time.After(30 * time.Second):
+			t.Fatal("the read never reached the store")
+		}
+		if err := b.cache.DeleteJobsOfDocument(b.ctx, "usr_a", b.job.DocumentID); err != nil {
+			t.Fatal(err)
+		}
+		close(proceed)
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatalf("held read: %v (it read the store before the deletion)", err)
+			}
+		case <-time.After(30 * time.Second):
+			t.Fatal("the held read never returned")
+		}
+		if _, err := b.cache.Job(b.ctx, b.job.ID, "usr_a"); quizflow.ErrorCode(err) != quizflow.ENOTFOUND {
+			t.Errorf("job of the deleted document after the racing read: err %v, want %s", err, quizflow.ENOTFOUND)
+		}
+	})
 }
