@@ -171,6 +171,7 @@ export async function changePassword(current_password: string, new_password: str
   return adopt(await api<Session>('PATCH', '/v1/me/password', { body: { current_password, new_password }, headers: cookieMode }));
 }
 export const changeEmail = (email: string, current_password: string) => api<User>('PATCH', '/v1/me', { body: { email, current_password } });
+export const rename = (name: string) => api<User>('PATCH', '/v1/me', { body: { name } });
 export const getNotifications = () => api<{ notifications: Notifications }>('GET', '/v1/me/notifications');
 export const setNotifications = (n: Notifications) => api<{ notifications: Notifications }>('PATCH', '/v1/me/notifications', { body: n });
 export const listKeys = () => api<{ api_keys: APIKey[] }>('GET', '/v1/api-keys');
@@ -193,11 +194,16 @@ export const getJob = (id: string) => api<Job>('GET', '/v1/jobs/' + id);
 export const listQuizzes = () => api<{ quizzes: QuizSummary[]; next_cursor: string }>('GET', '/v1/quizzes?limit=200');
 export const getQuiz = (id: string) => api<Quiz>('GET', '/v1/quizzes/' + id);
 export const deleteQuiz = (id: string) => api<void>('DELETE', '/v1/quizzes/' + id);
-export const patchQuiz = (id: string, body: { title?: string; question_order?: string[] }) => api<Quiz>('PATCH', '/v1/quizzes/' + id, { body });
-export const addQuestion = (id: string, q: Partial<Question>) => api<Question>('POST', `/v1/quizzes/${id}/questions`, { body: q });
-export const patchQuestion = (id: string, qid: string, q: Partial<Question>) =>
-  api<Question>('PATCH', `/v1/quizzes/${id}/questions/${encodeURIComponent(qid)}`, { body: q });
-export const deleteQuestion = (id: string, qid: string) => api<void>('DELETE', `/v1/quizzes/${id}/questions/${encodeURIComponent(qid)}`);
+/** If-Match for a quiz edit: the version it was made on (409 if the quiz moved on since). */
+const onVersion = (version?: number) => (version ? { 'If-Match': `"${version}"` } : undefined);
+export const patchQuiz = (id: string, body: { title?: string; question_order?: string[] }, version?: number) =>
+  api<Quiz>('PATCH', '/v1/quizzes/' + id, { body, headers: onVersion(version) });
+export const addQuestion = (id: string, q: Partial<Question>, version?: number) =>
+  api<Question>('POST', `/v1/quizzes/${id}/questions`, { body: q, headers: onVersion(version) });
+export const patchQuestion = (id: string, qid: string, q: Partial<Question>, version?: number) =>
+  api<Question>('PATCH', `/v1/quizzes/${id}/questions/${encodeURIComponent(qid)}`, { body: q, headers: onVersion(version) });
+export const deleteQuestion = (id: string, qid: string, version?: number) =>
+  api<void>('DELETE', `/v1/quizzes/${id}/questions/${encodeURIComponent(qid)}`, { headers: onVersion(version) });
 export const regenerate = (id: string, qid: string) => api<{ job: Job }>('POST', `/v1/quizzes/${id}/questions/${encodeURIComponent(qid)}/regenerate`);
 export const exportFormats = () => api<{ formats: Format[] }>('GET', '/v1/export-formats', { auth: false });
 export const createExport = (id: string, format: string, options: Record<string, unknown>) =>
@@ -226,66 +232,24 @@ export const submitAttempt = (token: string, name: string, answers: Record<strin
 
 /**
  * Starts the download of an export's file. GET /v1/exports/{id}/download
- * needs the Authorization header and answers a 302 to a presigned link on
- * the object store. When the API answers `{url}` to `Accept:
- * application/json` that link is opened; otherwise (a plain redirect,
- * which fetch may not follow across origins under the CSP) the download
- * service worker (public/download-sw.js) sends the header for one
- * navigation to the download route.
+ * needs the Authorization header; asked with `Accept: application/json` it
+ * answers `{url}`, a presigned link on the object store that needs no
+ * token, which the page opens (the browser downloads it as an attachment).
+ * A redirect could not be followed from here: the object store is another
+ * origin, outside the CSP's `connect-src 'self'`.
  */
 export async function download(exp: Export): Promise<void> {
   const path = exp.download_url || `/v1/exports/${exp.id}/download`;
-  let res = await fetch(path, { headers: authHeaders({ Accept: 'application/json' }), redirect: 'manual', credentials: 'same-origin' });
-  if (res.status === 401 && (await refresh())) {
-    res = await fetch(path, { headers: authHeaders({ Accept: 'application/json' }), redirect: 'manual', credentials: 'same-origin' });
+  const get = () => fetch(path, { headers: authHeaders({ Accept: 'application/json' }), redirect: 'manual', credentials: 'same-origin' });
+  let res = await get();
+  if (res.status === 401 && (await refresh())) res = await get();
+  if (!res.ok) throw await errorFrom(res);
+  const body = await res.json().catch(() => null);
+  if (body && typeof body.url === 'string') {
+    location.assign(body.url);
+    return;
   }
-  if (res.type !== 'opaqueredirect') {
-    if (!res.ok) throw await errorFrom(res);
-    const body = await res.json().catch(() => null);
-    if (body && typeof body.url === 'string') {
-      location.assign(body.url);
-      return;
-    }
-    throw new ApiError(res.status, 'no_link', 'The server gave no download link.');
-  }
-  const sw = await downloadWorker();
-  if (!sw || !accessToken) throw new ApiError(0, 'no_worker', 'This browser cannot start the download (service workers are off).');
-  await new Promise<void>((resolve, reject) => {
-    const ch = new MessageChannel();
-    const t = setTimeout(() => reject(new ApiError(0, 'no_worker', 'The download helper did not answer.')), 5000);
-    ch.port1.onmessage = () => {
-      clearTimeout(t);
-      resolve();
-    };
-    sw.postMessage({ type: 'download', path, token: accessToken }, [ch.port2]);
-  });
-  location.assign(path);
-}
-
-let worker: Promise<ServiceWorker | null> | null = null;
-
-/** The active download service worker, registered on first use. */
-function downloadWorker(): Promise<ServiceWorker | null> {
-  if (!('serviceWorker' in navigator)) return Promise.resolve(null);
-  if (!worker) {
-    worker = (async () => {
-      await navigator.serviceWorker.register('/download-sw.js', { scope: '/' });
-      const reg = await navigator.serviceWorker.ready;
-      if (!navigator.serviceWorker.controller) {
-        await new Promise<void>((r) => {
-          navigator.serviceWorker.addEventListener('controllerchange', () => r(), { once: true });
-          setTimeout(r, 3000);
-        });
-      }
-      return navigator.serviceWorker.controller || reg.active;
-    })().catch(() => null);
-  }
-  return worker;
-}
-
-/** Registers the download worker ahead of time, so the first download is quick. */
-export function prepareDownloads() {
-  downloadWorker();
+  throw new ApiError(res.status, 'no_link', 'The server gave no download link.');
 }
 
 export interface UploadHandle {

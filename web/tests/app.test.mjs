@@ -340,6 +340,12 @@ test('a teacher signs up, uploads, reviews, edits, regenerates, exports and shar
     await page.getByRole('link', { name: 'Account' }).click();
     await page.getByRole('heading', { level: 1, name: 'Account' }).waitFor();
     await page.getByRole('heading', { name: 'Plan and usage' }).waitFor();
+    await page.getByLabel('Name', { exact: true }).fill('Teacher Renamed');
+    await page.getByRole('button', { name: 'Change name' }).click();
+    await page.getByText('Your name is now Teacher Renamed.').waitFor({ timeout: T });
+    await page.reload();
+    await page.getByRole('heading', { level: 1, name: 'Account' }).waitFor({ timeout: T });
+    assert.equal(await page.getByLabel('Name', { exact: true }).inputValue(), 'Teacher Renamed');
     await page.getByLabel('Key name').fill('ci key');
     await page.getByRole('button', { name: 'Create key' }).click();
     const secret = page.getByLabel(/Your new key/);

@@ -50,6 +50,8 @@ function useAction() {
 
 function Profile({ user }: { user: User }) {
   const a = useAction();
+  const rn = useAction();
+  const [name, setName] = useState(user.name);
   const [email, setEmail] = useState(user.email);
   const [pw, setPw] = useState('');
   const resend = useAction();
@@ -76,6 +78,23 @@ function Profile({ user }: { user: User }) {
           {resend.done && <Notice>{resend.done}</Notice>}
         </>
       )}
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          rn.run(async () => {
+            const u = await api.rename(name.trim());
+            setSession({ status: 'in', user: u });
+            return `Your name is now ${u.name}.`;
+          });
+        }}
+      >
+        <h3>Change the name</h3>
+        <label for="pf-name">Name</label>
+        <input id="pf-name" autoComplete="name" required maxLength={100} value={name} onInput={(e) => setName(e.currentTarget.value)} />
+        <ErrorBox error={rn.error} />
+        {rn.done && <Notice>{rn.done}</Notice>}
+        <button type="submit" disabled={rn.busy}>Change name</button>
+      </form>
       <form
         onSubmit={(e) => {
           e.preventDefault();

@@ -21,7 +21,6 @@ export function ExportTab({ quiz }: { quiz: Quiz }) {
   const [dl, setDl] = useState<unknown>(null);
 
   useEffect(() => {
-    api.prepareDownloads();
     cached('public:formats', () => api.exportFormats()).then((f) => setFormats(f.formats), setError);
   }, []);
 

@@ -3,7 +3,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import * as api from '../api';
 import { typeNames, when } from '../format';
 import type { Job, Option, Question, Quiz, QuestionType } from '../types';
-import { Empty, ErrorBox, JobProgress, Loading, Notice, Title, errorText } from '../ui';
+import { Empty, ErrorBox, JobProgress, Loading, Notice, Title } from '../ui';
 import { ExportTab } from './Export';
 import { ShareTab } from './Share';
 import { TakeQuiz, toShared } from './Take';
@@ -74,7 +74,7 @@ function QuizTitle({ quiz, onSaved }: { quiz: Quiz; onSaved: (q: Quiz) => void }
   const save = async (e: Event) => {
     e.preventDefault();
     try {
-      onSaved(await api.patchQuiz(quiz.id, { title: title.trim() }));
+      onSaved(await api.patchQuiz(quiz.id, { title: title.trim() }, quiz.version));
       setEditing(false);
     } catch (err) {
       setError(err);
@@ -92,28 +92,15 @@ function QuizTitle({ quiz, onSaved }: { quiz: Quiz; onSaved: (q: Quiz) => void }
 }
 
 /**
- * The quiz API bumps `version` on every edit but takes no If-Match: before
- * each edit the quiz is read again, and a version other than the one on
- * screen is a conflict shown to the user instead of an overwrite.
+ * Every edit is sent with If-Match: the version on screen. The API applies
+ * it only to that version and answers 409 when the quiz was changed
+ * elsewhere meanwhile, which is shown instead of an overwrite.
  */
-async function guard(quiz: Quiz) {
-  const now = await api.getQuiz(quiz.id);
-  if (now.version !== quiz.version) {
-    throw new Conflict(now);
-  }
-}
-
-class Conflict extends Error {
-  latest: Quiz;
-  constructor(latest: Quiz) {
-    super(`This quiz was changed elsewhere (now version ${latest.version}) since you opened it. Your change was not saved, so nothing of the other edit is lost.`);
-    this.latest = latest;
-  }
-}
-
 function isConflict(e: unknown) {
-  return e instanceof Conflict || (e instanceof api.ApiError && (e.status === 409 || e.status === 412));
+  return e instanceof api.ApiError && (e.status === 409 || e.status === 412) && e.field === 'If-Match';
 }
+
+const conflictText = 'This quiz was changed elsewhere since you opened it. Your change was not saved, so nothing of the other edit is lost.';
 
 function Review({ quiz, setQuiz, reload }: { quiz: Quiz; setQuiz: (q: Quiz) => void; reload: () => Promise<Quiz | null> }) {
   const [conflict, setConflict] = useState<string | null>(null);
@@ -136,13 +123,12 @@ function Review({ quiz, setQuiz, reload }: { quiz: Quiz; setQuiz: (q: Quiz) => v
   const edit = async (fn: () => Promise<unknown>): Promise<boolean> => {
     setError(null);
     try {
-      await guard(quiz);
       await fn();
       await reload();
       setConflict(null);
       return true;
     } catch (e) {
-      if (isConflict(e)) setConflict(errorText(e));
+      if (isConflict(e)) setConflict(conflictText);
       else setError(e);
       return false;
     }
@@ -158,7 +144,7 @@ function Review({ quiz, setQuiz, reload }: { quiz: Quiz; setQuiz: (q: Quiz) => v
     const byId = new Map(quiz.questions.map((q) => [q.id, q]));
     setQuiz({ ...quiz, questions: ids.map((i) => byId.get(i)!) });
     if (focusId) focusAfter.current = focusId;
-    const ok = await edit(() => api.patchQuiz(quiz.id, { question_order: ids }));
+    const ok = await edit(() => api.patchQuiz(quiz.id, { question_order: ids }, quiz.version));
     setAnnounce(ok ? `Question moved to position ${to + 1} of ${ids.length}.` : 'The question was not moved.');
     if (!ok) await reload();
   };
@@ -207,7 +193,7 @@ function Review({ quiz, setQuiz, reload }: { quiz: Quiz; setQuiz: (q: Quiz) => v
             allowType
             onCancel={() => setAdding(false)}
             onSave={async (q) => {
-              const ok = await edit(() => api.addQuestion(quiz.id, q));
+              const ok = await edit(() => api.addQuestion(quiz.id, q, quiz.version));
               if (ok) setAdding(false);
               return ok;
             }}
@@ -272,7 +258,7 @@ function QuestionCard({ quiz, q, index, count, edit, move, onDragStart, onDragEn
   const del = async () => {
     if (!confirm(`Delete question ${n}?`)) return;
     setBusy(true);
-    await edit(() => api.deleteQuestion(quiz.id, q.id));
+    await edit(() => api.deleteQuestion(quiz.id, q.id, quiz.version));
     setBusy(false);
   };
 
@@ -298,7 +284,7 @@ function QuestionCard({ quiz, q, index, count, edit, move, onDragStart, onDragEn
           initial={q}
           onCancel={() => setEditing(false)}
           onSave={async (patch) => {
-            const ok = await edit(() => api.patchQuestion(quiz.id, q.id, patch));
+            const ok = await edit(() => api.patchQuestion(quiz.id, q.id, patch, quiz.version));
             if (ok) setEditing(false);
             return ok;
           }}
