@@ -79,7 +79,7 @@ type Proc struct {
 	// Name names the process in messages.
 	Name string
 	cmd  *exec.Cmd
-	out  *tailBuffer
+	out  *TailBuffer
 	done chan struct{} // closed when the process has exited and been reaped
 	err  error         // cmd.Wait's error, once done
 }
@@ -99,7 +99,7 @@ func Start(tb testing.TB, name, bin string, env map[string]string) *Proc {
 	for _, k := range keys {
 		cmd.Env = append(cmd.Env, k+"="+env[k])
 	}
-	p := &Proc{Name: name, cmd: cmd, out: &tailBuffer{max: 256 << 10}, done: make(chan struct{})}
+	p := &Proc{Name: name, cmd: cmd, out: NewTailBuffer(256 << 10), done: make(chan struct{})}
 	cmd.Stdout, cmd.Stderr = p.out, p.out
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
@@ -186,14 +186,20 @@ func (p *Proc) WaitOutput(tb testing.TB, s string, timeout time.Duration) {
 	}
 }
 
-// tailBuffer keeps the last max bytes written to it; safe for concurrent use.
-type tailBuffer struct {
+// TailBuffer keeps the last bytes written to it, up to its size; safe for
+// concurrent use. A child's output goes into one, so a failing test can show
+// the end of it without holding all of it.
+type TailBuffer struct {
 	mu  sync.Mutex
 	buf []byte
 	max int
 }
 
-func (b *tailBuffer) Write(p []byte) (int, error) {
+// NewTailBuffer returns a TailBuffer that keeps the last max bytes.
+func NewTailBuffer(max int) *TailBuffer { return &TailBuffer{max: max} }
+
+// Write implements io.Writer.
+func (b *TailBuffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.buf = append(b.buf, p...)
@@ -203,8 +209,27 @@ func (b *tailBuffer) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-func (b *tailBuffer) String() string {
+// String returns what the buffer holds.
+func (b *TailBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return string(b.buf)
+}
+
+// WaitFor polls cond every 10 ms until it reports done, failing the test
+// with cond's last report after timeout. For state that sends no signal a
+// test can wait on: another process's output or records, Redis.
+func WaitFor(tb testing.TB, timeout time.Duration, cond func() (done bool, report string)) {
+	tb.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		done, report := cond()
+		if done {
+			return
+		}
+		if time.Now().After(deadline) {
+			tb.Fatalf("still waiting after %v: %s", timeout, report)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }

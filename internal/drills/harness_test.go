@@ -22,6 +22,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo"
 
 	"github.com/quizflow/quizflow/internal/app"
+	"github.com/quizflow/quizflow/internal/childproc"
 	"github.com/quizflow/quizflow/internal/client"
 	"github.com/quizflow/quizflow/internal/config"
 	"github.com/quizflow/quizflow/internal/embedded"
@@ -219,7 +220,7 @@ type proc struct {
 	t    testing.TB
 	name string
 	cmd  *exec.Cmd
-	out  *tailBuffer
+	out  *childproc.TailBuffer
 	done chan struct{} // closed when the process has exited and been reaped
 	err  error         // cmd.Wait's error, once done
 }
@@ -254,7 +255,7 @@ func (d *drill) start(name, bin string, extra ...string) *proc {
 	for _, k := range slices.Sorted(mapKeys(vars)) {
 		cmd.Env = append(cmd.Env, k+"="+vars[k])
 	}
-	p := &proc{t: t, name: name, cmd: cmd, out: &tailBuffer{max: 256 << 10}, done: make(chan struct{})}
+	p := &proc{t: t, name: name, cmd: cmd, out: childproc.NewTailBuffer(256 << 10), done: make(chan struct{})}
 	cmd.Stdout, cmd.Stderr = p.out, p.out
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
@@ -434,46 +435,8 @@ func (p *proc) linesWith(s string) []string {
 	return out
 }
 
-// tailBuffer keeps the last max bytes written to it; safe for concurrent use.
-type tailBuffer struct {
-	mu  sync.Mutex
-	buf []byte
-	max int
-}
-
-func (b *tailBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.buf = append(b.buf, p...)
-	if over := len(b.buf) - b.max; over > 0 {
-		b.buf = append(b.buf[:0], b.buf[over:]...)
-	}
-	return len(p), nil
-}
-
-func (b *tailBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return string(b.buf)
-}
-
-// waitFor polls cond until it reports done, failing the test with cond's
-// last report after timeout. For state that sends no signal the test can
-// wait on: process output, records written by another process, Redis.
-func waitFor(t testing.TB, timeout time.Duration, cond func() (done bool, report string)) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		done, report := cond()
-		if done {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("still waiting after %v: %s", timeout, report)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
+// waitFor is childproc.WaitFor.
+var waitFor = childproc.WaitFor
 
 // job reads a job's record directly (the workers are other processes, so
 // the API's change hub does not hear of their writes).

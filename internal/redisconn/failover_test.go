@@ -22,6 +22,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/quizflow/quizflow/internal/app"
+	"github.com/quizflow/quizflow/internal/childproc"
 	"github.com/quizflow/quizflow/internal/client"
 	"github.com/quizflow/quizflow/internal/config"
 	"github.com/quizflow/quizflow/internal/embedded"
@@ -378,7 +379,7 @@ func freePort(t *testing.T) int {
 type redisProc struct {
 	name, addr string
 	cmd        *exec.Cmd
-	out        *tailBuffer
+	out        *childproc.TailBuffer
 	done       chan struct{}
 }
 
@@ -395,7 +396,7 @@ func startRedisProc(t *testing.T, bin, dir, name string, port int, conf string, 
 	if sentinel {
 		args = append(args, "--sentinel")
 	}
-	p := &redisProc{name: name, addr: "127.0.0.1:" + strconv.Itoa(port), out: &tailBuffer{max: 64 << 10}, done: make(chan struct{})}
+	p := &redisProc{name: name, addr: "127.0.0.1:" + strconv.Itoa(port), out: childproc.NewTailBuffer(64 << 10), done: make(chan struct{})}
 	p.cmd = exec.Command(bin, args...)
 	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
 	p.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
@@ -515,7 +516,7 @@ func (w logWriter) Write(p []byte) (int, error) {
 type proc struct {
 	name string
 	cmd  *exec.Cmd
-	out  *tailBuffer
+	out  *childproc.TailBuffer
 	done chan struct{}
 	err  error
 }
@@ -531,7 +532,7 @@ func (st *stack) proc(name, bin string) *proc {
 	for k, v := range st.vars {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}
-	p := &proc{name: name, cmd: cmd, out: &tailBuffer{max: 256 << 10}, done: make(chan struct{})}
+	p := &proc{name: name, cmd: cmd, out: childproc.NewTailBuffer(256 << 10), done: make(chan struct{})}
 	cmd.Stdout, cmd.Stderr = p.out, p.out
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
@@ -592,46 +593,8 @@ func binary(t *testing.T, name string) string {
 	return filepath.Join(bins.dir, name)
 }
 
-// tailBuffer keeps the last max bytes written to it; safe for concurrent use.
-type tailBuffer struct {
-	mu  sync.Mutex
-	buf []byte
-	max int
-}
-
-func (b *tailBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.buf = append(b.buf, p...)
-	if over := len(b.buf) - b.max; over > 0 {
-		b.buf = append(b.buf[:0], b.buf[over:]...)
-	}
-	return len(p), nil
-}
-
-func (b *tailBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return string(b.buf)
-}
-
-// waitFor polls cond (state that sends no signal: other processes,
-// Redis) until it reports done, failing the test with its last report
-// after timeout.
-func waitFor(t testing.TB, timeout time.Duration, cond func() (done bool, report string)) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		done, report := cond()
-		if done {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("still waiting after %v: %s", timeout, report)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
+// waitFor is childproc.WaitFor.
+var waitFor = childproc.WaitFor
 
 // lessonLines are the facts of the uploaded lessons.
 var lessonLines = []string{
