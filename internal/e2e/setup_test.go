@@ -19,6 +19,7 @@ import (
 	"github.com/hibiken/asynq"
 
 	"github.com/quizflow/quizflow/internal/app"
+	"github.com/quizflow/quizflow/internal/childproc"
 	"github.com/quizflow/quizflow/internal/client"
 	"github.com/quizflow/quizflow/internal/config"
 	"github.com/quizflow/quizflow/internal/jobwatch"
@@ -285,24 +286,10 @@ func raw(t testing.TB, method, url, token string, body io.Reader, header map[str
 	return resp.StatusCode, string(b), resp.Header
 }
 
-// eventually calls cond until it reports done, and ends the test with
-// cond's last report if that takes longer than timeout. It is for state
-// that sends no signal to wait on, such as asynq's task and queue states,
-// which only an Inspector can read; wait for a job with waitJob.
-func eventually(t testing.TB, timeout time.Duration, cond func() (done bool, report string)) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		done, report := cond()
-		if done {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("still waiting after %v: %s", timeout, report)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
+// eventually is childproc.WaitFor: for state that sends no signal to wait
+// on, such as asynq's task and queue states, which only an Inspector can
+// read; wait for a job with waitJob.
+var eventually = childproc.WaitFor
 
 // waitTaskState waits for task id of queue to reach state want, and
 // returns its info.

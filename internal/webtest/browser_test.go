@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/quizflow/quizflow/internal/childproc"
 	"github.com/quizflow/quizflow/internal/testenv"
 )
 
@@ -143,7 +144,8 @@ func launch(t *testing.T, bin, smtpURL string) (url, output string, err error) {
 		"PUBLIC_URL=" + url, // the links in mail open the app under test
 		"SMTP_URL=" + smtpURL,
 	}
-	logs := &tail{max: 512 << 10}
+	const keep = 512 << 10
+	logs := childproc.NewTailBuffer(keep)
 	cmd.Stdout, cmd.Stderr = logs, logs
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
@@ -164,7 +166,7 @@ func launch(t *testing.T, bin, smtpURL string) (url, output string, err error) {
 		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 		<-exited
 		if t.Failed() {
-			t.Logf("quizflow dev output (last %d KiB):\n%s", logs.max>>10, logs.String())
+			t.Logf("quizflow dev output (last %d KiB):\n%s", keep>>10, logs.String())
 		}
 	})
 
@@ -278,27 +280,4 @@ func (l *lineLogger) flush() {
 		l.t.Log(l.prefix + string(l.buf))
 		l.buf = nil
 	}
-}
-
-// tail keeps the last max bytes written to it.
-type tail struct {
-	mu  sync.Mutex
-	max int
-	buf []byte
-}
-
-func (w *tail) Write(p []byte) (int, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	w.buf = append(w.buf, p...)
-	if over := len(w.buf) - w.max; over > 0 {
-		w.buf = append(w.buf[:0], w.buf[over:]...)
-	}
-	return len(p), nil
-}
-
-func (w *tail) String() string {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return string(w.buf)
 }
