@@ -44,12 +44,14 @@ func (h *extractHandler) ProcessTask(ctx context.Context, t *asynq.Task) error {
 		}
 		return err
 	}
-	progress(ctx, d, p.JobID, quizflow.StageExtracting, pctExtractStart, "Reading the document")
+	pw := newProgressWriter(ctx, d, p.JobID)
+	defer pw.stop()
+	pw.report(quizflow.StageExtracting, pctExtractStart, "Reading the document")
 	if err := d.Store.SetDocumentStatus(ctx, doc.ID, quizflow.DocumentExtracting); err != nil {
 		return err
 	}
 
-	pages, err := h.extract(ctx, doc, p.JobID, p.MaxPages)
+	pages, err := h.extract(ctx, doc, p.JobID, p.MaxPages, pw)
 	if err != nil {
 		// When this error ends the job (the file's fault, or the last
 		// attempt), the document is failed too, never left "extracting".
@@ -78,7 +80,7 @@ func (h *extractHandler) ProcessTask(ctx context.Context, t *asynq.Task) error {
 		}
 		return err
 	}
-	progress(ctx, d, p.JobID, quizflow.StageGenerating, pctExtractEnd,
+	pw.report(quizflow.StageGenerating, pctExtractEnd,
 		fmt.Sprintf("Read %d pages; writing questions", len(pages)))
 	next, err := jobs.NewGenerateTask(p)
 	if err != nil {
@@ -90,11 +92,25 @@ func (h *extractHandler) ProcessTask(ctx context.Context, t *asynq.Task) error {
 	return nil
 }
 
+// inProcessTextMax bounds the plain text and Markdown files the worker
+// reads itself instead of in a sandbox child. Their reader is linear in
+// the file (UTF-8 validation, line ends, RE2 expressions, sectioning): a
+// file of this size costs a few MiB and milliseconds, against the ~50 ms
+// of CPU a child's start takes (make bench: more than a third of the CPU
+// of a small document's whole pipeline). Larger text files, and every PDF
+// and DOCX, whose parsers expand their input, go to the child.
+const inProcessTextMax = 256 << 10
+
+// inProcess reports whether a file of kind and size is read in the worker.
+func inProcess(kind string, size int64) bool {
+	return (kind == quizflow.KindText || kind == quizflow.KindMarkdown) && size <= inProcessTextMax
+}
+
 // extract downloads the upload to a temporary file (parsers need random
 // access; memory stays flat) and reads its text within the limits.
 // maxPages, if positive, is the owner's plan's bound on pages read,
-// within the worker's own.
-func (h *extractHandler) extract(ctx context.Context, doc *quizflow.Document, jobID string, maxPages int) ([]quizflow.Page, error) {
+// within the worker's own. Pages read are reported to pw.
+func (h *extractHandler) extract(ctx context.Context, doc *quizflow.Document, jobID string, maxPages int, pw *progressWriter) ([]quizflow.Page, error) {
 	d := h.d
 	rc, size, err := d.Blobs.Open(ctx, doc.BlobKey)
 	if err != nil {
@@ -123,11 +139,11 @@ func (h *extractHandler) extract(ctx context.Context, doc *quizflow.Document, jo
 	}
 	lim.Progress = func(done, total int) {
 		if total > 0 {
-			progress(ctx, d, jobID, quizflow.StageExtracting,
+			pw.report(quizflow.StageExtracting,
 				pctExtractStart+(pctExtractEnd-pctExtractStart)*done/total, fmt.Sprintf("Read page %d of %d", done, total))
 		}
 	}
-	if d.Sandbox == nil {
+	if d.Sandbox == nil || inProcess(doc.Kind, n) {
 		return extract.Extract(ctx, f, n, doc.Kind, lim)
 	}
 	pages, st, err := d.Sandbox.Extract(ctx, f, n, doc.Kind, lim)

@@ -62,13 +62,15 @@ func (h *generateHandler) ProcessTask(ctx context.Context, t *asynq.Task) error 
 	if err != nil {
 		return err
 	}
-	progress(ctx, d, p.JobID, quizflow.StageGenerating, pctExtractEnd, "Writing questions")
+	pw := newProgressWriter(ctx, d, p.JobID)
+	defer pw.stop()
+	pw.report(quizflow.StageGenerating, pctExtractEnd, "Writing questions")
 	calls := newCallRecorder(ctx, d, p.JobID)
 	res, err := d.Generator.Generate(ctx, generate.Request{
 		JobID: p.JobID, Title: doc.Filename, Pages: pages, Options: opts,
 		Progress: func(done, total int) {
 			if total > 0 {
-				progress(ctx, d, p.JobID, quizflow.StageGenerating,
+				pw.report(quizflow.StageGenerating,
 					pctExtractEnd+(pctGenerateEnd-pctExtractEnd)*done/total,
 					fmt.Sprintf("Wrote questions for part %d of %d", done, total))
 			}
@@ -83,7 +85,7 @@ func (h *generateHandler) ProcessTask(ctx context.Context, t *asynq.Task) error 
 	if err != nil {
 		return err
 	}
-	progress(ctx, d, p.JobID, quizflow.StageSaving, pctGenerateEnd, "Saving the quiz")
+	pw.report(quizflow.StageSaving, pctGenerateEnd, "Saving the quiz")
 	q := &quizflow.Quiz{
 		ID: QuizIDForJob(p.JobID), OwnerID: doc.OwnerID, DocumentID: doc.ID, JobID: p.JobID,
 		Title: quizTitle(doc), Language: opts.Language, Options: opts, Questions: res.Questions,
