@@ -30,6 +30,7 @@ type progressWriter struct {
 	last    time.Time // of the last write
 	held    *progressReport
 	timer   *time.Timer
+	gen     int // moves on at every write and at stop: a timer of an older gen does nothing
 	stopped bool
 }
 
@@ -60,14 +61,20 @@ func (w *progressWriter) report(stage string, pct int, msg string) {
 	}
 	w.held = &progressReport{stage, pct, msg}
 	if w.timer == nil {
-		w.timer = time.AfterFunc(wait, w.flush)
+		gen := w.gen
+		w.timer = time.AfterFunc(wait, func() { w.flush(gen) })
 	}
 }
 
-// flush writes the report held back, if any.
-func (w *progressWriter) flush() {
+// flush writes the report held back, if any, for the timer started at
+// gen. A timer that fired while a write or stop was taking its place
+// finds gen moved on and does nothing.
+func (w *progressWriter) flush(gen int) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	if gen != w.gen {
+		return
+	}
 	w.timer = nil
 	if w.stopped || w.held == nil {
 		return
@@ -80,6 +87,7 @@ func (w *progressWriter) flush() {
 // in the order they were reported.
 func (w *progressWriter) writeLocked(r progressReport) {
 	w.held = nil
+	w.gen++
 	if w.timer != nil {
 		w.timer.Stop()
 		w.timer = nil
@@ -93,6 +101,7 @@ func (w *progressWriter) stop() {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.stopped, w.held = true, nil
+	w.gen++
 	if w.timer != nil {
 		w.timer.Stop()
 		w.timer = nil

@@ -66,20 +66,26 @@ func TestProgressWriterHoldsBackWithinAStage(t *testing.T) {
 		w.report(quizflow.StageExtracting, 5+i/2, fmt.Sprintf("Read page %d of 50", i))
 	}
 	none(t, writes, "50 pages inside the interval")
-	w.flush() // the interval's end
+	w.flush(w.gen) // the interval's end
 	if got := next(t, writes); got != "extracting 30 Read page 50 of 50" {
 		t.Errorf("held-back report wrote %q, want the newest", got)
 	}
-	w.flush()
+	w.flush(w.gen)
 	none(t, writes, "a second end of interval with nothing held")
 
 	w.report(quizflow.StageExtracting, 31, "held")
+	late := w.gen // the timer of that held report, firing late
 	w.report(quizflow.StageGenerating, 40, "Read 50 pages; writing questions")
 	if got := next(t, writes); got != "generating 40 Read 50 pages; writing questions" {
 		t.Errorf("change of stage wrote %q", got)
 	}
-	w.flush()
-	none(t, writes, "the report superseded by the change of stage")
+	w.report(quizflow.StageGenerating, 41, "held in the new interval")
+	w.flush(late)
+	none(t, writes, "a timer of an earlier interval, with a report held in the new one")
+	w.flush(w.gen)
+	if got := next(t, writes); got != "generating 41 held in the new interval" {
+		t.Errorf("the new interval's end wrote %q", got)
+	}
 }
 
 // TestProgressWriterWritesHeldReportAfterTheInterval: the report held back
@@ -97,7 +103,7 @@ func TestProgressWriterWritesHeldReportAfterTheInterval(t *testing.T) {
 	w.every = time.Hour
 	w.report(quizflow.StageGenerating, 80, "Wrote questions for part 2 of 3")
 	w.stop()
-	w.flush()
+	w.flush(w.gen)
 	w.report(quizflow.StageSaving, 95, "Saving the quiz")
 	none(t, writes, "after stop")
 }
